@@ -1,0 +1,46 @@
+//! Where the broker is. Kept in one place so moving to a cluster (several URLs, three
+//! replicas) or adding credentials is a configuration change, not a code change per service.
+
+use std::env;
+
+#[derive(Clone, Debug)]
+pub struct BusConfig {
+    /// nats-server URLs, tried in turn: `NATS_URL`, comma separated.
+    pub servers: Vec<String>,
+    /// Replicas per stream: `NATS_REPLICAS` (1 on a single server, 3 on a cluster).
+    pub replicas: usize,
+    /// The connection name the server shows in its monitoring pages.
+    pub client_name: String,
+}
+
+impl BusConfig {
+    pub const DEFAULT_URL: &'static str = "nats://127.0.0.1:4222";
+
+    /// A configuration for one server at `url`, one replica.
+    pub fn single(url: impl Into<String>, client_name: impl Into<String>) -> BusConfig {
+        BusConfig { servers: vec![url.into()], replicas: 1, client_name: client_name.into() }
+    }
+
+    /// Reads `NATS_URL` and `NATS_REPLICAS`; anything missing gets the local default.
+    pub fn from_env(client_name: &str) -> Result<BusConfig, String> {
+        let servers = env::var("NATS_URL")
+            .unwrap_or_else(|_| Self::DEFAULT_URL.to_owned())
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>();
+        if servers.is_empty() {
+            return Err("NATS_URL is set but names no server".to_owned());
+        }
+        let replicas = match env::var("NATS_REPLICAS") {
+            Ok(value) => value
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=5).contains(n))
+                .ok_or_else(|| format!("NATS_REPLICAS must be a number from 1 to 5, not {value:?}"))?,
+            Err(_) => 1,
+        };
+        Ok(BusConfig { servers, replicas, client_name: client_name.to_owned() })
+    }
+}

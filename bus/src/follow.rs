@@ -1,0 +1,119 @@
+//! Replaying a stream and following it live: how a service rebuilds its own state.
+//!
+//! Posts and comments keep no database. At startup they read their stream from the first
+//! event, apply each one to their in-memory state, and keep following it. Because every
+//! instance builds its state from the same stream, several instances agree on it, and a
+//! restart loses nothing that was acknowledged.
+//!
+//! This uses an *ordered* consumer: ephemeral, server-side flow controlled, no acks, and
+//! recreated by the client from the next expected sequence if a message goes missing. That
+//! is exactly what "read the log in order" needs, and it leaves nothing behind on the
+//! server when the service stops.
+
+use crate::event::Event;
+use crate::progress::Progress;
+use crate::streams::StreamDef;
+use async_nats::jetstream::{self, consumer, consumer::pull::OrderedConfig};
+use futures::StreamExt;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+/// Reads `stream` from the beginning and calls `apply(event, stream_sequence)` for each event,
+/// in stream order, until `shutdown`. `progress` records each applied sequence and when the
+/// startup replay has caught up.
+pub async fn follow<F>(
+    js: jetstream::Context,
+    stream: StreamDef,
+    progress: Progress,
+    shutdown: CancellationToken,
+    mut apply: F,
+) where
+    F: FnMut(Event, u64),
+{
+    let started = std::time::Instant::now();
+    let mut replayed: u64 = 0;
+    let mut announced = false;
+    while !shutdown.is_cancelled() {
+        // Resume after the last applied event, so a recreated consumer neither skips nor
+        // repeats anything.
+        let start = progress.applied_sequence() + 1;
+        let messages = match open(&js, stream, start, &progress).await {
+            Ok(messages) => messages,
+            Err(error) => {
+                warn!(stream = stream.name(), %error, "cannot read the stream yet; retrying");
+                pause(&shutdown, Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        tokio::pin!(messages);
+        loop {
+            let next = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                next = messages.next() => next,
+            };
+            let message = match next {
+                Some(Ok(message)) => message,
+                Some(Err(error)) => {
+                    // The client recreates the consumer by itself after a missed heartbeat
+                    // (for example while the broker restarts); just say so.
+                    debug!(stream = stream.name(), %error, "ordered consumer hiccup");
+                    continue;
+                }
+                None => break,
+            };
+            let Ok(meta) = message.info() else {
+                warn!(stream = stream.name(), "a message without JetStream metadata; skipped");
+                continue;
+            };
+            let (sequence, pending) = (meta.stream_sequence, meta.pending);
+            match Event::from_json(&message.payload) {
+                Ok(event) => {
+                    apply(event, sequence);
+                    replayed += 1;
+                }
+                // Someone published garbage on our subjects. It is not an event, so it
+                // cannot change state; skip it and keep going.
+                Err(error) => warn!(stream = stream.name(), sequence, %error,
+                    subject = %message.subject, "not a valid event; skipped"),
+            }
+            progress.applied(sequence, pending);
+            if !announced && progress.is_caught_up() {
+                announced = true;
+                info!(stream = stream.name(), events = replayed,
+                    elapsed_ms = started.elapsed().as_millis() as u64, "replay caught up");
+            }
+        }
+        pause(&shutdown, Duration::from_millis(200)).await;
+    }
+}
+
+/// Opens an ordered consumer on `stream` starting at `start`, and marks the replay caught up
+/// at once if there is nothing to replay.
+async fn open(
+    js: &jetstream::Context,
+    stream: StreamDef,
+    start: u64,
+    progress: &Progress,
+) -> Result<consumer::pull::Ordered, async_nats::Error> {
+    let mut handle = js.get_stream(stream.name()).await?;
+    let last = handle.info().await?.state.last_sequence;
+    if last < start {
+        progress.mark_caught_up();
+    }
+    let consumer = handle
+        .create_consumer(OrderedConfig {
+            deliver_policy: consumer::DeliverPolicy::ByStartSequence { start_sequence: start },
+            ..Default::default()
+        })
+        .await?;
+    Ok(consumer.messages().await?)
+}
+
+/// Sleeps for `duration`, or less if shutdown comes first.
+pub(crate) async fn pause(shutdown: &CancellationToken, duration: Duration) {
+    tokio::select! {
+        _ = shutdown.cancelled() => {}
+        _ = tokio::time::sleep(duration) => {}
+    }
+}

@@ -1,0 +1,45 @@
+//! The shared contract and plumbing of the blog services.
+//!
+//! Every service talks to the others only through NATS JetStream. This crate holds what
+//! they must agree on, and nothing that belongs to one service alone.
+//!
+//! # Layout
+//!
+//! - [`ids`]: the uuid newtypes (`PostId`, `CommentId`, `EventId`), and how an event's id is
+//!   derived from the event that caused it.
+//! - [`event`]: the wire contract — a CloudEvents 1.0 envelope around the four event types.
+//! - [`streams`]: the three streams (POSTS, COMMENTS, MODERATION), their subjects and their
+//!   one shared configuration.
+//! - [`config`]: where the broker is (server list, replica count), read from the environment.
+//! - [`connect`]: connect to NATS, waiting for the server if it is not up yet.
+//! - [`publish`]: publish an event with its id in `Nats-Msg-Id`; a broker outage becomes a
+//!   clear `Unavailable` error that HTTP handlers turn into a 503.
+//! - [`follow`]: replay a stream from its first message and keep following it (how posts and
+//!   comments rebuild their state), with a [`progress::Progress`] that says when the replay
+//!   has caught up.
+//! - [`consume`]: the durable consumer loop — decode, hand to the service, ack after the work.
+//! - [`progress`]: "have I applied everything up to sequence N yet?", as a watch channel.
+//! - [`shutdown`]: Ctrl-C / SIGTERM as a cancellation token, and the tracing setup.
+//! - `testing` (feature `testing`): start a real nats-server on a random port for tests.
+
+pub mod config;
+pub mod connect;
+pub mod consume;
+pub mod event;
+pub mod follow;
+pub mod ids;
+pub mod progress;
+pub mod publish;
+pub mod shutdown;
+pub mod streams;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use config::BusConfig;
+pub use event::{
+    CommentCreated, CommentModerated, CommentStatus, CommentUpdated, Event, EventBody,
+    PostCreated,
+};
+pub use ids::{CommentId, CorrelationId, EventId, PostId};
+pub use publish::{PublishError, Publisher};
+pub use streams::StreamDef;

@@ -1,0 +1,81 @@
+//! Publishing events.
+//!
+//! A publish awaits twice: once to hand the message to the client, once for JetStream's
+//! PubAck, which says the event is stored (on disk, with `sync_interval: always`). Only then
+//! may a service answer 201. The event id goes into `Nats-Msg-Id`, so publishing the same
+//! event again within the duplicate window stores nothing new.
+
+use crate::event::Event;
+use async_nats::connection::State;
+use async_nats::jetstream::{self, message::PublishMessage};
+use async_nats::Client;
+use std::future::IntoFuture;
+use std::time::Duration;
+use tracing::debug;
+
+/// How long to wait for JetStream to acknowledge a publish before calling the broker
+/// unavailable.
+const ACK_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// The broker could not be reached or did not acknowledge in time. Handlers answer 503.
+    #[error("the event broker is unavailable ({0})")]
+    Unavailable(String),
+}
+
+/// What JetStream said about a stored event.
+#[derive(Clone, Copy, Debug)]
+pub struct Published {
+    /// The event's sequence in its stream.
+    pub sequence: u64,
+    /// True if JetStream had already stored an event with this id, and dropped this one.
+    pub duplicate: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Publisher {
+    client: Client,
+    js: jetstream::Context,
+}
+
+impl Publisher {
+    pub fn new(client: Client) -> Publisher {
+        let js = jetstream::ContextBuilder::new().timeout(ACK_TIMEOUT).build(client.clone());
+        Publisher { client, js }
+    }
+
+    /// Whether the client is connected to nats-server right now (for `/health`).
+    pub fn is_connected(&self) -> bool {
+        self.client.connection_state() == State::Connected
+    }
+
+    pub fn jetstream(&self) -> &jetstream::Context {
+        &self.js
+    }
+
+    /// Publishes `event` on its subject and waits for JetStream to store it.
+    pub async fn publish(&self, event: &Event) -> Result<Published, PublishError> {
+        // While disconnected, the client would queue the message and send it after a
+        // reconnect — after we had already told the user 503. Refuse up front instead, so
+        // a 503 means "nothing was written".
+        if self.client.connection_state() != State::Connected {
+            return Err(PublishError::Unavailable("not connected to nats-server".into()));
+        }
+        let subject = event.body.subject();
+        let message = PublishMessage::build()
+            .payload(event.to_json().into())
+            .message_id(event.id.to_string());
+        let ack = self
+            .js
+            .send_publish(subject.clone(), message)
+            .await
+            .map_err(|e| PublishError::Unavailable(e.to_string()))?
+            .into_future()
+            .await
+            .map_err(|e| PublishError::Unavailable(e.to_string()))?;
+        debug!(event_id = %event.id, %subject, sequence = ack.sequence, duplicate = ack.duplicate,
+            "published");
+        Ok(Published { sequence: ack.sequence, duplicate: ack.duplicate })
+    }
+}

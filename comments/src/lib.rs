@@ -1,0 +1,25 @@
+//! The comments service (port 4001): `POST /posts/{id}/comments` publishes a
+//! `CommentCreated` event (status `pending`); `GET /posts/{id}/comments` lists a post's
+//! comments. When moderation decides, it publishes a `CommentUpdated` with the new status.
+//!
+//! Its state is rebuilt from its own COMMENTS stream at startup and kept by following it.
+//! It asks the POSTS stream whether a post exists, and consumes the MODERATION stream with
+//! the durable consumer `comments`.
+//!
+//! # Layout
+//!
+//! - [`domain`]: valid comment content, and the comments built from events
+//!   ([`domain::Comments`], a pure projection).
+//! - [`post_directory`]: "does this post exist?", answered from the POSTS stream.
+//! - [`on_moderated`]: the consumer of `CommentModerated` — a pure `handle` that decides and
+//!   an `interpret` that publishes the `CommentUpdated`.
+//! - [`routes`]: the HTTP handlers and [`routes::router`].
+//! - [`startup`]: [`startup::Application`] — bind, connect, then serve, follow and consume.
+
+pub mod domain;
+pub mod on_moderated;
+pub mod post_directory;
+pub mod routes;
+pub mod startup;
+
+pub use startup::Application;

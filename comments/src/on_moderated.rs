@@ -1,0 +1,160 @@
+//! Turning moderation decisions into comment updates: the durable consumer `comments` on
+//! the MODERATION stream.
+//!
+//! decode (in `bus`) → [`handle`] (pure: decides from the current comments) →
+//! [`interpret`] (publishes, waits for the update to come back through our own stream) →
+//! ack (in `bus`).
+
+use crate::domain::Comments;
+use bus::consume::{Delivery, Outcome};
+use bus::progress::Progress;
+use bus::{CommentModerated, CommentUpdated, Event, EventBody, Publisher};
+use parking_lot::RwLock;
+use std::time::Duration;
+
+/// How many times a decision about a comment we do not know is retried before it is
+/// rejected as pointing at nothing.
+const UNKNOWN_COMMENT_ATTEMPTS: i64 = 5;
+
+/// What to do about one `CommentModerated` event.
+#[derive(Debug, PartialEq)]
+pub enum Decision {
+    /// Publish this `CommentUpdated`.
+    Publish(Event),
+    /// This decision was already turned into an update (a redelivery): nothing to do.
+    AlreadyApplied,
+    /// The comment is not in our state (yet): try again later.
+    UnknownComment,
+    /// Not a moderation decision; nothing to do.
+    Ignore,
+}
+
+/// Decides, from the comments we know, what a moderation decision means for its comment.
+pub fn handle(comments: &Comments, decision: &Event) -> Decision {
+    let EventBody::CommentModerated(CommentModerated { id, status, .. }) = &decision.body else {
+        return Decision::Ignore;
+    };
+    let Some(comment) = comments.get(*id) else {
+        return Decision::UnknownComment;
+    };
+    if comment.applied_decisions.contains(&decision.id) {
+        return Decision::AlreadyApplied;
+    }
+    // The update's id is derived from the decision's id: if this decision is handled twice
+    // before the first update is back in our state, JetStream drops the second publish.
+    Decision::Publish(Event::caused_by(
+        decision,
+        EventBody::CommentUpdated(CommentUpdated {
+            id: comment.id,
+            post_id: comment.post_id,
+            content: comment.content.clone(),
+            status: *status,
+            version: comment.version + 1,
+        }),
+    ))
+}
+
+/// Performs the decision and says whether the message can be acked.
+pub async fn interpret(
+    decision: Decision,
+    delivery: Delivery,
+    publisher: &Publisher,
+    progress: &Progress,
+) -> Outcome {
+    match decision {
+        Decision::Publish(update) => match publisher.publish(&update).await {
+            Ok(stored) => {
+                // Ack only once our own state shows the update, so a redelivery of this
+                // decision is recognised as already applied.
+                progress.wait_applied(stored.sequence, Duration::from_secs(5)).await;
+                tracing::info!(event_id = %update.id, "comment updated");
+                Outcome::Done
+            }
+            Err(error) => Outcome::Retry { after: Duration::from_secs(1), reason: error.to_string() },
+        },
+        Decision::AlreadyApplied | Decision::Ignore => Outcome::Done,
+        Decision::UnknownComment if delivery.attempt >= UNKNOWN_COMMENT_ATTEMPTS => {
+            Outcome::Reject { reason: "a decision about a comment that does not exist".into() }
+        }
+        Decision::UnknownComment => Outcome::Retry {
+            after: Duration::from_millis(500),
+            reason: "the comment is not in our state yet".into(),
+        },
+    }
+}
+
+/// The handler the consumer loop calls for each event.
+pub async fn on_event(
+    event: Event,
+    delivery: Delivery,
+    comments: &RwLock<Comments>,
+    publisher: &Publisher,
+    progress: &Progress,
+) -> Outcome {
+    let decision = handle(&comments.read(), &event);
+    interpret(decision, delivery, publisher, progress).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bus::{CommentCreated, CommentId, CommentStatus, CorrelationId, PostId};
+
+    fn given_a_comment() -> (Comments, CommentId, PostId) {
+        let (id, post) = (CommentId::new(), PostId::new());
+        let mut comments = Comments::default();
+        comments.apply(&Event::new(
+            EventBody::CommentCreated(CommentCreated {
+                id,
+                post_id: post,
+                content: "I like orange".into(),
+                status: CommentStatus::Pending,
+            }),
+            CorrelationId::new(),
+        ));
+        (comments, id, post)
+    }
+
+    fn decision(id: CommentId, post: PostId, status: CommentStatus) -> Event {
+        Event::new(
+            EventBody::CommentModerated(CommentModerated {
+                id,
+                post_id: post,
+                content: "I like orange".into(),
+                status,
+            }),
+            CorrelationId::new(),
+        )
+    }
+
+    #[test]
+    fn a_decision_becomes_version_1_of_the_comment_with_a_derived_id() {
+        let (comments, id, post) = given_a_comment();
+        let moderated = decision(id, post, CommentStatus::Rejected);
+        let Decision::Publish(update) = handle(&comments, &moderated) else {
+            panic!("expected an update")
+        };
+        assert_eq!(update.id, moderated.id.derive("CommentUpdated"));
+        assert_eq!(update.causationid, Some(moderated.id));
+        let EventBody::CommentUpdated(u) = update.body else { panic!("expected CommentUpdated") };
+        assert_eq!((u.status, u.version), (CommentStatus::Rejected, 1));
+    }
+
+    #[test]
+    fn a_redelivered_decision_is_recognised_once_its_update_is_applied() {
+        let (mut comments, id, post) = given_a_comment();
+        let moderated = decision(id, post, CommentStatus::Approved);
+        let Decision::Publish(update) = handle(&comments, &moderated) else {
+            panic!("expected an update")
+        };
+        comments.apply(&update);
+        assert_eq!(handle(&comments, &moderated), Decision::AlreadyApplied);
+    }
+
+    #[test]
+    fn a_decision_about_an_unknown_comment_waits() {
+        let comments = Comments::default();
+        let moderated = decision(CommentId::new(), PostId::new(), CommentStatus::Approved);
+        assert_eq!(handle(&comments, &moderated), Decision::UnknownComment);
+    }
+}

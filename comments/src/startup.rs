@@ -1,0 +1,84 @@
+//! Building and running the service: serve HTTP, follow our own COMMENTS stream, and consume
+//! moderation decisions — all until the stop signal.
+
+use crate::domain::Comments;
+use crate::on_moderated;
+use crate::post_directory::PostDirectory;
+use crate::routes::{router, AppState};
+use bus::consume::{consume, durable};
+use bus::progress::Progress;
+use bus::{Publisher, StreamDef};
+use parking_lot::RwLock;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use web::ServiceSettings;
+
+/// The durable consumer on MODERATION; it resumes from its last ack after a restart.
+pub const CONSUMER: &str = "comments";
+
+pub struct Application {
+    listener: TcpListener,
+    port: u16,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
+        let (listener, port) = web::server::bind(&settings.host, settings.port).await?;
+        // Comments reads all three streams, so it makes sure all three exist.
+        let client = bus::connect::connect_and_ensure(&settings.bus, &StreamDef::ALL).await;
+        let publisher = Publisher::new(client);
+        let state = AppState {
+            posts: PostDirectory::new(publisher.jetstream().clone()),
+            publisher,
+            comments: Arc::new(RwLock::new(Comments::default())),
+            progress: Progress::new(),
+        };
+        Ok(Application { listener, port, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        tracing::info!(port = self.port, "comments listening");
+        let js = self.state.publisher.jetstream().clone();
+        let comments = self.state.comments.clone();
+        let follow = bus::follow::follow(
+            js.clone(),
+            StreamDef::Comments,
+            self.state.progress.clone(),
+            shutdown.clone(),
+            move |event, _sequence| comments.write().apply(&event),
+        );
+        let state = self.state.clone();
+        let decisions = async {
+            // Decisions are judged against our comments, so wait until those are replayed.
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = state.progress.wait_caught_up() => {}
+            }
+            consume(
+                js,
+                StreamDef::Moderation,
+                durable(CONSUMER, None),
+                None,
+                shutdown.clone(),
+                |event, delivery| {
+                    let state = state.clone();
+                    async move {
+                        on_moderated::on_event(event, delivery, &state.comments,
+                            &state.publisher, &state.progress).await
+                    }
+                },
+            )
+            .await
+        };
+        let serve = web::server::serve(self.listener, router(self.state), shutdown.clone());
+        let (served, (), ()) = tokio::join!(serve, follow, decisions);
+        served?;
+        Ok(())
+    }
+}

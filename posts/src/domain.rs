@@ -1,0 +1,88 @@
+//! What a post is, and the list of posts as a projection of the POSTS stream.
+
+use bus::{EventBody, PostCreated, PostId};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A title that has been checked: not blank, at most [`PostTitle::MAX_CHARS`] characters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PostTitle(String);
+
+impl PostTitle {
+    pub const MAX_CHARS: usize = 200;
+
+    /// Trims surrounding whitespace and checks the length.
+    pub fn parse(raw: &str) -> Result<PostTitle, String> {
+        let title = raw.trim();
+        if title.is_empty() {
+            return Err("title must not be empty".into());
+        }
+        let chars = title.chars().count();
+        if chars > Self::MAX_CHARS {
+            return Err(format!("title is {chars} characters; the limit is {}", Self::MAX_CHARS));
+        }
+        Ok(PostTitle(title.to_owned()))
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Post {
+    pub id: PostId,
+    pub title: String,
+}
+
+/// Every post the stream holds, oldest first (ids are time-ordered uuids).
+#[derive(Debug, Default)]
+pub struct Posts {
+    by_id: BTreeMap<PostId, Post>,
+}
+
+impl Posts {
+    /// Applies one event. Idempotent: applying a `PostCreated` twice changes nothing.
+    pub fn apply(&mut self, event: &EventBody) {
+        if let EventBody::PostCreated(PostCreated { id, title }) = event {
+            self.by_id.entry(*id).or_insert_with(|| Post { id: *id, title: title.clone() });
+        }
+    }
+
+    pub fn list(&self) -> Vec<Post> {
+        self.by_id.values().cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_title_is_trimmed_and_must_not_be_blank_or_too_long() {
+        assert_eq!(PostTitle::parse("  Hello ").map(PostTitle::into_inner), Ok("Hello".into()));
+        assert!(PostTitle::parse("   ").is_err());
+        assert!(PostTitle::parse(&"é".repeat(200)).is_ok());
+        let error = PostTitle::parse(&"x".repeat(201)).err().unwrap_or_default();
+        assert!(error.contains("limit is 200"), "{error}");
+    }
+
+    #[test]
+    fn replaying_a_post_twice_lists_it_once() {
+        let created = EventBody::PostCreated(PostCreated { id: PostId::new(), title: "A".into() });
+        let mut posts = Posts::default();
+        posts.apply(&created);
+        posts.apply(&created);
+        assert_eq!(posts.list().len(), 1);
+    }
+
+    #[test]
+    fn posts_are_listed_oldest_first_whatever_the_order_applied() {
+        let (older, newer) = (PostId::new(), PostId::new());
+        let mut posts = Posts::default();
+        posts.apply(&EventBody::PostCreated(PostCreated { id: newer, title: "new".into() }));
+        posts.apply(&EventBody::PostCreated(PostCreated { id: older, title: "old".into() }));
+        let ids: Vec<_> = posts.list().into_iter().map(|p| p.id).collect();
+        assert_eq!(ids, vec![older, newer]);
+    }
+}

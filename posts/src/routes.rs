@@ -1,0 +1,85 @@
+//! HTTP handlers. A write answers 201 only after JetStream has stored the event *and* this
+//! service's own state has applied it, so a `GET` right after a `POST` shows the new post.
+
+use crate::domain::{Post, PostTitle, Posts};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use bus::progress::Progress;
+use bus::{CorrelationId, Event, EventBody, PostCreated, PostId, Publisher};
+use parking_lot::RwLock;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use web::{ApiError, JsonBody};
+
+/// How long a write waits for its event to come back through the stream into the state.
+const READ_YOUR_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Clone)]
+pub struct AppState {
+    pub publisher: Publisher,
+    /// A parking_lot lock: it is never held across an `.await`, and unlike std's it cannot be
+    /// poisoned, so readers need no error handling for it.
+    pub posts: Arc<RwLock<Posts>>,
+    pub progress: Progress,
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = Router::new()
+        .route("/posts", get(list_posts).post(create_post))
+        .route("/health", get(health))
+        .with_state(state);
+    web::server::with_middleware(routes)
+}
+
+#[derive(Deserialize)]
+pub struct CreatePost {
+    title: String,
+}
+
+async fn create_post(
+    State(app): State<AppState>,
+    JsonBody(input): JsonBody<CreatePost>,
+) -> Result<(StatusCode, Json<Post>), ApiError> {
+    if !app.progress.is_caught_up() {
+        return Err(ApiError::starting());
+    }
+    let title = PostTitle::parse(&input.title).map_err(ApiError::unprocessable)?;
+    let post = Post { id: PostId::new(), title: title.into_inner() };
+    let event = Event::new(
+        EventBody::PostCreated(PostCreated { id: post.id, title: post.title.clone() }),
+        CorrelationId::new(),
+    );
+    let stored = app.publisher.publish(&event).await?;
+    tracing::info!(post_id = %post.id, event_id = %event.id,
+        correlation_id = %event.correlationid, "post created");
+    if !app.progress.wait_applied(stored.sequence, READ_YOUR_WRITE_TIMEOUT).await {
+        // The event is stored (JetStream acked it), so the post exists; our own copy of the
+        // list is just lagging. Say so in the log rather than fail the request.
+        tracing::warn!(sequence = stored.sequence, "the stored post is not applied locally yet");
+    }
+    Ok((StatusCode::CREATED, Json(post)))
+}
+
+async fn list_posts(State(app): State<AppState>) -> Result<Json<Vec<Post>>, ApiError> {
+    if !app.progress.is_caught_up() {
+        return Err(ApiError::starting());
+    }
+    Ok(Json(app.posts.read().list()))
+}
+
+async fn health(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
+    let ready = app.progress.is_caught_up();
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = json!({
+        "service": "posts",
+        "status": if ready { "ready" } else { "replaying" },
+        "broker": if app.publisher.is_connected() { "connected" } else { "disconnected" },
+        "posts": app.posts.read().list().len(),
+        "appliedSequence": app.progress.applied_sequence(),
+    });
+    (status, Json(body))
+}

@@ -1,0 +1,26 @@
+//! The query service (port 4002): the read side. `GET /posts` answers every post with its
+//! comments in one request, from an in-memory read model.
+//!
+//! The read model is never stored: on every start, query replays the whole history of the
+//! POSTS and COMMENTS streams through its durable consumers, then follows them live.
+//! `/health` says ready only once the replay has caught up with what the streams held at
+//! startup. Killing query loses nothing: the streams are the system of record.
+//!
+//! # Layout
+//!
+//! - [`config`]: the settings — the service settings plus the instance name, which names
+//!   the durable consumers so several query instances each keep their own.
+//! - [`projection`]: the read model — a pure fold of events that reaches the same state
+//!   whatever the order or duplication of delivery (property-tested).
+//! - [`consumers`]: replaying and following both streams into the read model.
+//! - [`routes`]: the HTTP handlers and [`routes::router`].
+//! - [`startup`]: [`startup::Application`] — bind, connect, then serve and consume.
+
+pub mod config;
+pub mod consumers;
+pub mod projection;
+pub mod routes;
+pub mod startup;
+
+pub use config::Settings;
+pub use startup::Application;

@@ -1,0 +1,201 @@
+//! The read model: every post with its comments, as a pure fold of events.
+//!
+//! Delivery is at-least-once and POSTS and COMMENTS are separate streams, so events arrive
+//! in no guaranteed order across them and some arrive twice. The fold is built so that none
+//! of that matters — the same set of events gives the same model in any order:
+//!
+//! - a post is keyed by its id (a time-ordered uuid), so "oldest first" is the key order,
+//!   not the arrival order;
+//! - a comment is kept under its post id even before the post itself has arrived, and shows
+//!   up as soon as it does;
+//! - a comment keeps its highest version (`CommentCreated` is version 0): an update that
+//!   arrives late or twice never overwrites a newer one.
+
+use bus::{CommentCreated, CommentId, CommentStatus, CommentUpdated, EventBody, PostCreated, PostId};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PostView {
+    pub id: PostId,
+    pub title: String,
+    pub comments: Vec<CommentView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CommentView {
+    pub id: CommentId,
+    pub content: String,
+    pub status: CommentStatus,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct CommentState {
+    content: String,
+    status: CommentStatus,
+    version: u64,
+}
+
+#[derive(Debug, Default, PartialEq)]
+pub struct ReadModel {
+    titles: BTreeMap<PostId, String>,
+    /// Comments by post, including posts not seen yet.
+    comments: HashMap<PostId, BTreeMap<CommentId, CommentState>>,
+}
+
+impl ReadModel {
+    /// Applies one event. Returns whether the model changed (a duplicate changes nothing).
+    pub fn apply(&mut self, event: &EventBody) -> bool {
+        match event {
+            EventBody::PostCreated(PostCreated { id, title }) => {
+                if self.titles.contains_key(id) {
+                    return false;
+                }
+                self.titles.insert(*id, title.clone());
+                true
+            }
+            EventBody::CommentCreated(CommentCreated { id, post_id, content, status }) => {
+                self.merge(*post_id, *id, CommentState { content: content.clone(), status: *status, version: 0 })
+            }
+            EventBody::CommentUpdated(CommentUpdated { id, post_id, content, status, version }) => {
+                self.merge(*post_id, *id, CommentState { content: content.clone(), status: *status, version: *version })
+            }
+            // Query reads the outcome from CommentUpdated; the decision itself is not news.
+            EventBody::CommentModerated(_) => false,
+        }
+    }
+
+    /// Keeps whichever of the known and the incoming state has the higher version.
+    fn merge(&mut self, post: PostId, comment: CommentId, incoming: CommentState) -> bool {
+        let comments = self.comments.entry(post).or_default();
+        match comments.get(&comment) {
+            Some(known) if known.version >= incoming.version => false,
+            _ => {
+                comments.insert(comment, incoming);
+                true
+            }
+        }
+    }
+
+    pub fn post_count(&self) -> usize {
+        self.titles.len()
+    }
+
+    /// Every post, oldest first, with its comments, oldest first.
+    pub fn posts(&self) -> Vec<PostView> {
+        self.titles.keys().filter_map(|id| self.post(*id)).collect()
+    }
+
+    pub fn post(&self, id: PostId) -> Option<PostView> {
+        let title = self.titles.get(&id)?;
+        let comments = self
+            .comments
+            .get(&id)
+            .map(|comments| {
+                comments
+                    .iter()
+                    .map(|(id, c)| CommentView { id: *id, content: c.content.clone(), status: c.status })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(PostView { id, title: title.clone(), comments })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn post(id: PostId) -> EventBody {
+        EventBody::PostCreated(PostCreated { id, title: format!("post {id}") })
+    }
+
+    fn created(post_id: PostId, id: CommentId) -> EventBody {
+        EventBody::CommentCreated(CommentCreated {
+            id,
+            post_id,
+            content: "hi".into(),
+            status: CommentStatus::Pending,
+        })
+    }
+
+    fn updated(post_id: PostId, id: CommentId, status: CommentStatus, version: u64) -> EventBody {
+        EventBody::CommentUpdated(CommentUpdated { id, post_id, content: "hi".into(), status, version })
+    }
+
+    #[test]
+    fn a_comment_that_arrives_before_its_post_shows_once_the_post_arrives() {
+        let (p, c) = (PostId::new(), CommentId::new());
+        let mut model = ReadModel::default();
+        model.apply(&created(p, c));
+        assert!(model.posts().is_empty());
+        model.apply(&post(p));
+        assert_eq!(model.posts()[0].comments.len(), 1);
+    }
+
+    #[test]
+    fn a_late_pending_never_hides_an_approval() {
+        let (p, c) = (PostId::new(), CommentId::new());
+        let mut model = ReadModel::default();
+        model.apply(&post(p));
+        model.apply(&updated(p, c, CommentStatus::Approved, 1));
+        assert!(!model.apply(&created(p, c)), "an older version changes nothing");
+        assert_eq!(model.posts()[0].comments[0].status, CommentStatus::Approved);
+    }
+
+    /// A history as the system would write it: posts, each comment created and then
+    /// updated through versions 1..=n.
+    fn history() -> impl Strategy<Value = Vec<EventBody>> {
+        let statuses = prop_oneof![Just(CommentStatus::Approved), Just(CommentStatus::Rejected)];
+        let comment = (proptest::collection::vec(statuses, 0..3), any::<bool>());
+        let comments = proptest::collection::vec(comment, 0..4);
+        proptest::collection::vec((comments, any::<bool>()), 1..5).prop_map(|posts| {
+            let mut events = Vec::new();
+            for (comments, post_published) in posts {
+                let p = PostId::new();
+                // Sometimes the post is missing: its comments must stay hidden.
+                if post_published {
+                    events.push(post(p));
+                }
+                for (updates, _) in comments {
+                    let c = CommentId::new();
+                    events.push(created(p, c));
+                    for (i, status) in updates.into_iter().enumerate() {
+                        events.push(updated(p, c, status, i as u64 + 1));
+                    }
+                }
+            }
+            events
+        })
+    }
+
+    fn fold(events: &[EventBody]) -> Vec<PostView> {
+        let mut model = ReadModel::default();
+        for event in events {
+            model.apply(event);
+        }
+        model.posts()
+    }
+
+    proptest! {
+        #[test]
+        fn any_order_and_any_duplication_give_the_same_read_model(
+            (events, delivered) in history().prop_flat_map(|events| {
+                // Deliver each event one to three times, in a shuffled order.
+                let n = events.len();
+                let copies = proptest::collection::vec(1usize..=3, n);
+                (Just(events), copies).prop_flat_map(|(events, copies)| {
+                    let delivered: Vec<EventBody> = events
+                        .iter()
+                        .zip(copies)
+                        .flat_map(|(e, k)| std::iter::repeat_n(e.clone(), k))
+                        .collect();
+                    (Just(events), Just(delivered).prop_shuffle())
+                })
+            })
+        ) {
+            prop_assert_eq!(fold(&events), fold(&delivered));
+        }
+    }
+}

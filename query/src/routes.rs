@@ -1,0 +1,75 @@
+//! HTTP handlers: the read side of the system.
+
+use crate::projection::{PostView, ReadModel};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use bus::progress::Progress;
+use bus::PostId;
+use parking_lot::RwLock;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use web::ApiError;
+
+#[derive(Clone)]
+pub struct AppState {
+    /// Never held across an `.await` (see `posts::routes::AppState`).
+    pub model: Arc<RwLock<ReadModel>>,
+    /// One per stream read; ready when all have caught up.
+    pub progress: Vec<(bus::StreamDef, Progress)>,
+}
+
+impl AppState {
+    fn ready(&self) -> bool {
+        self.progress.iter().all(|(_, p)| p.is_caught_up())
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = Router::new()
+        .route("/posts", get(list_posts))
+        .route("/posts/{id}", get(one_post))
+        .route("/health", get(health))
+        .with_state(state);
+    web::server::with_middleware(routes)
+}
+
+async fn list_posts(State(app): State<AppState>) -> Result<Json<Vec<PostView>>, ApiError> {
+    if !app.ready() {
+        return Err(ApiError::starting());
+    }
+    Ok(Json(app.model.read().posts()))
+}
+
+async fn one_post(
+    State(app): State<AppState>,
+    Path(raw_id): Path<String>,
+) -> Result<Json<PostView>, ApiError> {
+    if !app.ready() {
+        return Err(ApiError::starting());
+    }
+    let unknown = || ApiError::not_found(format!("there is no post with id {raw_id:?}"));
+    let id: PostId = raw_id.parse().map_err(|_| unknown())?;
+    app.model.read().post(id).map(Json).ok_or_else(unknown)
+}
+
+async fn health(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
+    let ready = app.ready();
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let streams: serde_json::Map<String, Value> = app
+        .progress
+        .iter()
+        .map(|(stream, p)| {
+            let state = json!({"caughtUp": p.is_caught_up(), "appliedSequence": p.applied_sequence()});
+            (stream.name().to_owned(), state)
+        })
+        .collect();
+    let body = json!({
+        "service": "query",
+        "status": if ready { "ready" } else { "replaying" },
+        "posts": app.model.read().post_count(),
+        "streams": streams,
+    });
+    (status, Json(body))
+}

@@ -1,0 +1,36 @@
+//! Serving a router: one place for the middleware every service wants and for the graceful
+//! stop.
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::trace::TraceLayer;
+
+/// The largest request body any service accepts: 16 KiB is far more than a title or a
+/// comment needs, and small enough that nobody can make a service buffer megabytes.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// Binds `host:port`. Port 0 picks a free port (tests do that); ask the listener which.
+pub async fn bind(host: &str, port: u16) -> std::io::Result<(TcpListener, u16)> {
+    let listener = TcpListener::bind((host, port)).await?;
+    let port = listener.local_addr().map(|a: SocketAddr| a.port())?;
+    Ok((listener, port))
+}
+
+/// Adds the body limit and request tracing to `router`.
+pub fn with_middleware(router: Router) -> Router {
+    router.layer(DefaultBodyLimit::max(BODY_LIMIT)).layer(TraceLayer::new_for_http())
+}
+
+/// Serves `router` on `listener` until `shutdown`, then lets in-flight requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+}
