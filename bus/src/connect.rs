@@ -19,10 +19,7 @@ pub async fn connect(config: &BusConfig) -> Client {
     let mut said_waiting = false;
     loop {
         match options(config).connect(config.servers.clone()).await {
-            Ok(client) => {
-                info!(servers = ?config.servers, "connected to nats-server");
-                return client;
-            }
+            Ok(client) => return client,
             Err(error) => {
                 if !said_waiting {
                     warn!(servers = ?config.servers, %error,
@@ -49,6 +46,9 @@ fn options(config: &BusConfig) -> ConnectOptions {
             match event {
                 Event::Disconnected => warn!("lost the connection to nats-server; reconnecting"),
                 Event::Connected => info!("connected to nats-server"),
+                // Each failed reconnect attempt reports an IO error; the warning above said
+                // it all already.
+                Event::ClientError(error) => tracing::debug!(%error, "nats client error"),
                 other => info!(event = %other, "nats connection event"),
             }
         })
@@ -69,4 +69,17 @@ pub async fn connect_and_ensure(
         delay = (delay * 2).min(MAX_BACKOFF);
     }
     client
+}
+
+/// Resolves the next time `client` gets its connection back after losing it.
+pub async fn next_reconnect(client: Client) {
+    let mut was_down = false;
+    loop {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        match client.connection_state() {
+            async_nats::connection::State::Connected if was_down => return,
+            async_nats::connection::State::Connected => {}
+            _ => was_down = true,
+        }
+    }
 }

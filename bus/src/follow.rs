@@ -47,9 +47,18 @@ pub async fn follow<F>(
             }
         };
         tokio::pin!(messages);
+        let reconnected = crate::connect::next_reconnect(js.client());
+        tokio::pin!(reconnected);
         loop {
             let next = tokio::select! {
                 _ = shutdown.cancelled() => return,
+                // A restarted server may have lost our ephemeral consumer; the client would
+                // notice only after missing several heartbeats. Start over at once instead.
+                _ = &mut reconnected => {
+                    info!(stream = stream.name(), from = progress.applied_sequence() + 1,
+                        "reconnected; reopening the stream where we left off");
+                    break;
+                }
                 next = messages.next() => next,
             };
             let message = match next {

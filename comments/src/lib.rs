@@ -10,15 +10,15 @@
 //!
 //! - [`domain`]: valid comment content, and the comments built from events
 //!   ([`domain::Comments`], a pure projection).
-//! - [`post_directory`]: "does this post exist?", answered from the POSTS stream.
+//! - [`lookup`]: "does this post (or comment) exist?", answered by the streams.
 //! - [`on_moderated`]: the consumer of `CommentModerated` — a pure `handle` that decides and
 //!   an `interpret` that publishes the `CommentUpdated`.
 //! - [`routes`]: the HTTP handlers and [`routes::router`].
 //! - [`startup`]: [`startup::Application`] — bind, connect, then serve, follow and consume.
 
 pub mod domain;
+pub mod lookup;
 pub mod on_moderated;
-pub mod post_directory;
 pub mod routes;
 pub mod startup;
 

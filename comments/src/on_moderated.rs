@@ -6,15 +6,10 @@
 //! ack (in `bus`).
 
 use crate::domain::Comments;
+use crate::routes::AppState;
 use bus::consume::{Delivery, Outcome};
-use bus::progress::Progress;
-use bus::{CommentModerated, CommentUpdated, Event, EventBody, Publisher};
-use parking_lot::RwLock;
+use bus::{CommentId, CommentModerated, CommentUpdated, Event, EventBody};
 use std::time::Duration;
-
-/// How many times a decision about a comment we do not know is retried before it is
-/// rejected as pointing at nothing.
-const UNKNOWN_COMMENT_ATTEMPTS: i64 = 5;
 
 /// What to do about one `CommentModerated` event.
 #[derive(Debug, PartialEq)]
@@ -23,8 +18,9 @@ pub enum Decision {
     Publish(Event),
     /// This decision was already turned into an update (a redelivery): nothing to do.
     AlreadyApplied,
-    /// The comment is not in our state (yet): try again later.
-    UnknownComment,
+    /// The comment is not in our state: either our state lags behind the stream (try again
+    /// later) or the comment never existed (reject).
+    UnknownComment(CommentId),
     /// Not a moderation decision; nothing to do.
     Ignore,
 }
@@ -35,7 +31,7 @@ pub fn handle(comments: &Comments, decision: &Event) -> Decision {
         return Decision::Ignore;
     };
     let Some(comment) = comments.get(*id) else {
-        return Decision::UnknownComment;
+        return Decision::UnknownComment(*id);
     };
     if comment.applied_decisions.contains(&decision.id) {
         return Decision::AlreadyApplied;
@@ -55,50 +51,40 @@ pub fn handle(comments: &Comments, decision: &Event) -> Decision {
 }
 
 /// Performs the decision and says whether the message can be acked.
-pub async fn interpret(
-    decision: Decision,
-    delivery: Delivery,
-    publisher: &Publisher,
-    progress: &Progress,
-) -> Outcome {
+pub async fn interpret(decision: Decision, app: &AppState) -> Outcome {
+    let retry = |reason: String| Outcome::Retry { after: Duration::from_secs(1), reason };
     match decision {
-        Decision::Publish(update) => match publisher.publish(&update).await {
+        Decision::Publish(update) => match app.publisher.publish(&update).await {
             Ok(stored) => {
                 // Ack only once our own state shows the update, so a redelivery of this
                 // decision is recognised as already applied.
-                progress.wait_applied(stored.sequence, Duration::from_secs(5)).await;
+                app.progress.wait_applied(stored.sequence, Duration::from_secs(5)).await;
                 tracing::info!(event_id = %update.id, "comment updated");
                 Outcome::Done
             }
-            Err(error) => Outcome::Retry { after: Duration::from_secs(1), reason: error.to_string() },
+            Err(error) => retry(error.to_string()),
         },
         Decision::AlreadyApplied | Decision::Ignore => Outcome::Done,
-        Decision::UnknownComment if delivery.attempt >= UNKNOWN_COMMENT_ATTEMPTS => {
-            Outcome::Reject { reason: "a decision about a comment that does not exist".into() }
-        }
-        Decision::UnknownComment => Outcome::Retry {
-            after: Duration::from_millis(500),
-            reason: "the comment is not in our state yet".into(),
+        // Never give up on a real comment just because our copy of the stream lags (for
+        // example right after a broker restart): ask the stream itself.
+        Decision::UnknownComment(id) => match app.lookup.comment_exists(id).await {
+            Ok(true) => retry("the comment is in the stream but not in our state yet".into()),
+            Ok(false) => Outcome::Reject { reason: format!("no comment {id} was ever created") },
+            Err(error) => retry(error.to_string()),
         },
     }
 }
 
 /// The handler the consumer loop calls for each event.
-pub async fn on_event(
-    event: Event,
-    delivery: Delivery,
-    comments: &RwLock<Comments>,
-    publisher: &Publisher,
-    progress: &Progress,
-) -> Outcome {
-    let decision = handle(&comments.read(), &event);
-    interpret(decision, delivery, publisher, progress).await
+pub async fn on_event(event: Event, _delivery: Delivery, app: &AppState) -> Outcome {
+    let decision = handle(&app.comments.read(), &event);
+    interpret(decision, app).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bus::{CommentCreated, CommentId, CommentStatus, CorrelationId, PostId};
+    use bus::{CommentCreated, CommentStatus, CorrelationId, PostId};
 
     fn given_a_comment() -> (Comments, CommentId, PostId) {
         let (id, post) = (CommentId::new(), PostId::new());
@@ -155,6 +141,7 @@ mod tests {
     fn a_decision_about_an_unknown_comment_waits() {
         let comments = Comments::default();
         let moderated = decision(CommentId::new(), PostId::new(), CommentStatus::Approved);
-        assert_eq!(handle(&comments, &moderated), Decision::UnknownComment);
+        let EventBody::CommentModerated(ref m) = moderated.body else { unreachable!() };
+        assert_eq!(handle(&comments, &moderated), Decision::UnknownComment(m.id));
     }
 }

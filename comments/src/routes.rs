@@ -2,7 +2,7 @@
 //! `CommentCreated` and our own state has applied it.
 
 use crate::domain::{Comment, CommentContent, Comments};
-use crate::post_directory::PostDirectory;
+use crate::lookup::Lookup;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -21,7 +21,8 @@ const READ_YOUR_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct AppState {
     pub publisher: Publisher,
-    pub posts: PostDirectory,
+    /// Asks the streams whether a post exists.
+    pub lookup: Lookup,
     /// Never held across an `.await` (see `posts::routes::AppState`).
     pub comments: Arc<RwLock<Comments>>,
     /// How far the COMMENTS stream has been applied.
@@ -91,7 +92,7 @@ async fn list_comments(
 async fn existing_post(app: &AppState, raw_id: &str) -> Result<PostId, ApiError> {
     let unknown = || ApiError::not_found(format!("there is no post with id {raw_id:?}"));
     let post_id: PostId = raw_id.parse().map_err(|_| unknown())?;
-    match app.posts.exists(post_id).await {
+    match app.lookup.post_exists(post_id).await {
         Ok(true) => Ok(post_id),
         Ok(false) => Err(unknown()),
         Err(error) => {

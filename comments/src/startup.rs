@@ -3,7 +3,7 @@
 
 use crate::domain::Comments;
 use crate::on_moderated;
-use crate::post_directory::PostDirectory;
+use crate::lookup::Lookup;
 use crate::routes::{router, AppState};
 use bus::consume::{consume, durable};
 use bus::progress::Progress;
@@ -30,7 +30,7 @@ impl Application {
         let client = bus::connect::connect_and_ensure(&settings.bus, &StreamDef::ALL).await;
         let publisher = Publisher::new(client);
         let state = AppState {
-            posts: PostDirectory::new(publisher.jetstream().clone()),
+            lookup: Lookup::new(publisher.jetstream().clone()),
             publisher,
             comments: Arc::new(RwLock::new(Comments::default())),
             progress: Progress::new(),
@@ -69,8 +69,7 @@ impl Application {
                 |event, delivery| {
                     let state = state.clone();
                     async move {
-                        on_moderated::on_event(event, delivery, &state.comments,
-                            &state.publisher, &state.progress).await
+                        on_moderated::on_event(event, delivery, &state).await
                     }
                 },
             )

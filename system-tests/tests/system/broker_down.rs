@@ -1,0 +1,73 @@
+//! Broker down: writes answer 503 and change nothing; when it returns, services reconnect
+//! by themselves. Services started before the broker wait for it.
+
+use crate::helpers::{build_service, statuses, Service, TestSystem, DEADLINE};
+use bus::StreamDef;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_answer_503_while_the_broker_is_down_and_work_again_after() {
+    let mut system = TestSystem::start().await;
+    let post = system.create_post("before the outage").await;
+
+    system.nats.stop();
+    let (status, body) = system.post_json(Service::Posts, "/posts", json!({"title": "lost?"})).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("unavailable")), "{body}");
+    let path = format!("/posts/{post}/comments");
+    let (status, body) = system.post_json(Service::Comments, &path, json!({"content": "lost?"})).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body["error"].is_string());
+
+    system.nats.restart();
+    // No service is restarted: they reconnect by themselves.
+    let deadline = Instant::now() + DEADLINE;
+    let second = loop {
+        let (status, body) = system.post_json(Service::Posts, "/posts", json!({"title": "after"})).await;
+        if status == 201 {
+            break body["id"].as_str().unwrap_or_default().to_owned();
+        }
+        assert_eq!(status, 503, "while reconnecting the answer is 503: {body}");
+        assert!(Instant::now() < deadline, "posts never reconnected");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let comment = system.create_comment(&second, "we are back").await;
+    let posts = system
+        .query_until("the new comment approved", |p| statuses(p).get(&comment).is_some_and(|s| s == "approved"))
+        .await;
+    // Exactly the two acknowledged posts exist; the 503s wrote nothing.
+    assert_eq!(posts.as_array().map(Vec::len), Some(2), "{posts}");
+    assert_eq!(system.count(StreamDef::Posts, "PostCreated").await, 2);
+    assert_eq!(system.count(StreamDef::Comments, "CommentCreated").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_started_before_the_broker_waits_for_it() {
+    let mut system = TestSystem::with_broker_only();
+    system.nats.stop();
+    let settings = system.settings(Service::Posts);
+    let building = tokio::spawn(build_service(Service::Posts, settings));
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(!building.is_finished(), "posts must wait for the broker, not exit");
+
+    system.nats.restart();
+    let (port, run) = tokio::time::timeout(DEADLINE, building)
+        .await
+        .expect("posts connects once the broker is up")
+        .expect("the build task does not panic");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let task = tokio::spawn(run(stop.clone()));
+    let url = format!("http://127.0.0.1:{port}/posts");
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let answer = system.http.post(&url).json(&json!({"title": "late start"})).send().await;
+        if answer.is_ok_and(|r| r.status() == 201) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "posts never served a write");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.cancel();
+    let _ = task.await;
+}

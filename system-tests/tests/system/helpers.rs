@@ -1,0 +1,283 @@
+//! The harness: a real broker, the real services, and a typed HTTP client.
+
+use async_nats::jetstream;
+use bus::testing::TestNats;
+use bus::StreamDef;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use web::ServiceSettings;
+
+/// How long any eventual-consistency wait may take before the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Service {
+    Posts,
+    Comments,
+    Moderation,
+    Query,
+    /// A second query instance with its own consumers (to compare read models).
+    QueryTwin,
+}
+
+struct Running {
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+pub struct TestSystem {
+    pub nats: TestNats,
+    running: HashMap<Service, Running>,
+    ports: HashMap<Service, u16>,
+    pub http: reqwest::Client,
+}
+
+impl TestSystem {
+    /// A broker and all four services, each ready.
+    pub async fn start() -> TestSystem {
+        let mut system = TestSystem::with_broker_only();
+        for service in [Service::Posts, Service::Comments, Service::Moderation, Service::Query] {
+            system.start_service(service).await;
+        }
+        system
+    }
+
+    pub fn with_broker_only() -> TestSystem {
+        let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into());
+        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter(filter).try_init();
+        TestSystem {
+            nats: TestNats::start(),
+            running: HashMap::new(),
+            ports: HashMap::new(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("an HTTP client"),
+        }
+    }
+
+    /// Starts `service` in-process on a free port and waits until its `/health` says ready.
+    pub async fn start_service(&mut self, service: Service) {
+        let (port, run) = self.build(service).await;
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(run_or_panic(service, run, stop.clone()));
+        self.running.insert(service, Running { stop, task });
+        self.ports.insert(service, port);
+        self.wait_healthy(service).await;
+    }
+
+    /// Builds a service without starting it: its port and a function that runs it.
+    pub async fn build(&self, service: Service) -> (u16, RunFn) {
+        build_service(service, self.settings(service)).await
+    }
+
+    /// The settings `service` gets: port 0, this system's broker.
+    pub fn settings(&self, service: Service) -> ServiceSettings {
+        ServiceSettings::for_test(self.nats.bus_config(&format!("{service:?}")))
+    }
+
+    /// Kills `service` as SIGKILL would: its task is dropped mid-flight, nothing graceful.
+    pub fn kill(&mut self, service: Service) {
+        if let Some(running) = self.running.remove(&service) {
+            running.task.abort();
+        }
+    }
+
+    /// Stops `service` gracefully and waits for it to finish.
+    pub async fn stop(&mut self, service: Service) {
+        if let Some(running) = self.running.remove(&service) {
+            running.stop.cancel();
+            let _ = tokio::time::timeout(DEADLINE, running.task).await;
+        }
+    }
+
+    pub fn url(&self, service: Service, path: &str) -> String {
+        let port = self.ports.get(&service).copied().unwrap_or(1);
+        format!("http://127.0.0.1:{port}{path}")
+    }
+
+    pub async fn wait_healthy(&self, service: Service) {
+        let url = self.url(service, "/health");
+        let http = self.http.clone();
+        eventually(&format!("{service:?} to be healthy"), || {
+            let (http, url) = (http.clone(), url.clone());
+            async move { http.get(&url).send().await.is_ok_and(|r| r.status() == 200) }
+        })
+        .await;
+    }
+
+    // --- one method per endpoint -------------------------------------------------------
+
+    pub async fn post_json(&self, service: Service, path: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(self.url(service, path))
+            .json(&body)
+            .send()
+            .await
+            .expect("the service answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get_json(&self, service: Service, path: &str) -> (u16, Value) {
+        let response =
+            self.http.get(self.url(service, path)).send().await.expect("the service answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Creates a post and returns its id.
+    pub async fn create_post(&self, title: &str) -> String {
+        let (status, body) = self.post_json(Service::Posts, "/posts", json!({ "title": title })).await;
+        assert_eq!(status, 201, "create post: {body}");
+        body["id"].as_str().expect("an id").to_owned()
+    }
+
+    /// Creates a comment and returns its id.
+    pub async fn create_comment(&self, post_id: &str, content: &str) -> String {
+        let path = format!("/posts/{post_id}/comments");
+        let (status, body) = self.post_json(Service::Comments, &path, json!({ "content": content })).await;
+        assert_eq!(status, 201, "create comment: {body}");
+        body["id"].as_str().expect("an id").to_owned()
+    }
+
+    /// Query's `GET /posts`.
+    pub async fn query_posts(&self, query: Service) -> Value {
+        let (status, body) = self.get_json(query, "/posts").await;
+        assert_eq!(status, 200, "query GET /posts: {body}");
+        body
+    }
+
+    /// Polls query until `check` holds for its `GET /posts`; returns that answer.
+    pub async fn query_until(&self, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let (status, body) = self.get_json(Service::Query, "/posts").await;
+            if status == 200 && check(&body) {
+                return body;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; last answer: {body}");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    // --- looking into the broker -------------------------------------------------------
+
+    pub async fn jetstream(&self) -> jetstream::Context {
+        let client = async_nats::connect(self.nats.url()).await.expect("connect to the test broker");
+        jetstream::new(client)
+    }
+
+    /// How many events of `event_type` a stream holds.
+    pub async fn count(&self, stream: StreamDef, event_type: &str) -> u64 {
+        let js = self.jetstream().await;
+        let handle = js.get_stream(stream.name()).await.expect("the stream exists");
+        let mut info = handle
+            .info_with_subjects(stream.subjects_of(event_type))
+            .await
+            .expect("stream info");
+        let mut total = 0;
+        while let Some(Ok((_, count))) = futures::StreamExt::next(&mut info).await {
+            total += count as u64;
+        }
+        total
+    }
+
+    /// Waits until the durable `consumer` on `stream` has nothing pending or unacked.
+    pub async fn wait_drained(&self, stream: StreamDef, consumer: &str) {
+        let js = self.jetstream().await;
+        eventually(&format!("consumer {consumer} to drain"), || {
+            let js = js.clone();
+            async move {
+                let Ok(mut c) = js.get_consumer_from_stream::<jetstream::consumer::pull::Config, _, _>(consumer, stream.name()).await else {
+                    return false;
+                };
+                c.info().await.is_ok_and(|i| i.num_pending == 0 && i.num_ack_pending == 0)
+            }
+        })
+        .await;
+    }
+}
+
+impl Drop for TestSystem {
+    fn drop(&mut self) {
+        for (_, running) in self.running.drain() {
+            running.task.abort();
+        }
+    }
+}
+
+/// A built service's run function: serve until the token is cancelled.
+pub type RunFn = Box<dyn FnOnce(CancellationToken) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>> + Send>;
+
+pub async fn build_service(service: Service, settings: ServiceSettings) -> (u16, RunFn) {
+    match service {
+        Service::Posts => {
+            let app = posts::Application::build(settings).await.expect("posts builds");
+            (app.port(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
+        }
+        Service::Comments => {
+            let app = comments::Application::build(settings).await.expect("comments builds");
+            (app.port(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
+        }
+        Service::Moderation => {
+            let app = moderation::Application::build(settings).await.expect("moderation builds");
+            (app.port(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
+        }
+        Service::Query | Service::QueryTwin => {
+            let mut settings = query::Settings::for_test(settings);
+            if service == Service::QueryTwin {
+                settings.instance = "query-twin".into();
+            }
+            let app = query::Application::build(settings).await.expect("query builds");
+            (app.port(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
+        }
+    }
+}
+
+async fn run_or_panic(service: Service, run: RunFn, stop: CancellationToken) {
+    if let Err(error) = run(stop).await {
+        panic!("{service:?} failed: {error:#}");
+    }
+}
+
+/// Polls `check` until it holds, failing the test after [`DEADLINE`].
+pub async fn eventually<F, Fut>(what: &str, check: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + DEADLINE;
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// The statuses of every comment in a query answer, by comment id.
+pub fn statuses(posts: &Value) -> HashMap<String, String> {
+    posts
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p["comments"].as_array().cloned().unwrap_or_default())
+        .map(|c| (c["id"].as_str().unwrap_or_default().to_owned(), c["status"].as_str().unwrap_or_default().to_owned()))
+        .collect()
+}
+
+/// Every comment id in a query answer, duplicates included.
+pub fn comment_ids(posts: &Value) -> Vec<String> {
+    posts
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p["comments"].as_array().cloned().unwrap_or_default())
+        .map(|c| c["id"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}

@@ -1,0 +1,10 @@
+//! System tests: one binary (so the services link once), one module per promised behaviour.
+
+mod bad_input;
+mod broker_down;
+mod exactly_once;
+mod happy_path;
+mod helpers;
+mod moderation_down;
+mod query_down;
+mod writers_down;
