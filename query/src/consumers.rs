@@ -5,6 +5,7 @@
 //! only in memory, so it must be rebuilt from the whole history. (A durable rather than an
 //! ordered consumer, so that `make status` can show query's backlog while it is down.)
 
+use crate::live::Changes;
 use crate::projection::ReadModel;
 use async_nats::jetstream;
 use async_nats::jetstream::stream::ConsumerErrorKind;
@@ -46,11 +47,15 @@ pub async fn follow_into(
     stream: StreamDef,
     name: String,
     model: Arc<RwLock<ReadModel>>,
+    changes: Changes,
     progress: Progress,
     shutdown: CancellationToken,
 ) {
     consume(js, stream, durable(&name, None), Some(progress), shutdown, |event, _delivery| {
-        model.write().apply(&event.body);
+        let mut model = model.write();
+        if let Some(post) = model.apply(&event.body) {
+            changes.announce(&model, post);
+        }
         std::future::ready(Outcome::Done)
     })
     .await

@@ -13,11 +13,14 @@
 //! - [`projection`]: the read model — a pure fold of events that reaches the same state
 //!   whatever the order or duplication of delivery (property-tested).
 //! - [`consumers`]: replaying and following both streams into the read model.
+//! - [`live`]: `GET /posts/events`, the server-sent-events stream of read-model changes
+//!   for the web client (a snapshot first, then one event per changed post).
 //! - [`routes`]: the HTTP handlers and [`routes::router`].
 //! - [`startup`]: [`startup::Application`] — bind, connect, then serve and consume.
 
 pub mod config;
 pub mod consumers;
+pub mod live;
 pub mod projection;
 pub mod routes;
 pub mod startup;

@@ -44,24 +44,27 @@ pub struct ReadModel {
 }
 
 impl ReadModel {
-    /// Applies one event. Returns whether the model changed (a duplicate changes nothing).
-    pub fn apply(&mut self, event: &EventBody) -> bool {
+    /// Applies one event. Returns the post whose view changed, if any (a duplicate or an
+    /// outdated update changes nothing).
+    pub fn apply(&mut self, event: &EventBody) -> Option<PostId> {
         match event {
             EventBody::PostCreated(PostCreated { id, title }) => {
-                if self.titles.contains_key(id) {
-                    return false;
+                let is_new = !self.titles.contains_key(id);
+                if is_new {
+                    self.titles.insert(*id, title.clone());
                 }
-                self.titles.insert(*id, title.clone());
-                true
+                is_new.then_some(*id)
             }
             EventBody::CommentCreated(CommentCreated { id, post_id, content, status }) => {
-                self.merge(*post_id, *id, CommentState { content: content.clone(), status: *status, version: 0 })
+                let state = CommentState { content: content.clone(), status: *status, version: 0 };
+                self.merge(*post_id, *id, state).then_some(*post_id)
             }
             EventBody::CommentUpdated(CommentUpdated { id, post_id, content, status, version }) => {
-                self.merge(*post_id, *id, CommentState { content: content.clone(), status: *status, version: *version })
+                let state = CommentState { content: content.clone(), status: *status, version: *version };
+                self.merge(*post_id, *id, state).then_some(*post_id)
             }
             // Query reads the outcome from CommentUpdated; the decision itself is not news.
-            EventBody::CommentModerated(_) => false,
+            EventBody::CommentModerated(_) => None,
         }
     }
 
@@ -140,7 +143,7 @@ mod tests {
         let mut model = ReadModel::default();
         model.apply(&post(p));
         model.apply(&updated(p, c, CommentStatus::Approved, 1));
-        assert!(!model.apply(&created(p, c)), "an older version changes nothing");
+        assert_eq!(model.apply(&created(p, c)), None, "an older version changes nothing");
         assert_eq!(model.posts()[0].comments[0].status, CommentStatus::Approved);
     }
 

@@ -1,5 +1,6 @@
 //! HTTP handlers: the read side of the system.
 
+use crate::live::{self, Changes};
 use crate::projection::{PostView, ReadModel};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -18,17 +19,24 @@ pub struct AppState {
     pub model: Arc<RwLock<ReadModel>>,
     /// One per stream read; ready when all have caught up.
     pub progress: Vec<(bus::StreamDef, Progress)>,
+    /// Changes to the read model, for live clients.
+    pub changes: Changes,
 }
 
 impl AppState {
-    fn ready(&self) -> bool {
+    pub fn ready(&self) -> bool {
         self.progress.iter().all(|(_, p)| p.is_caught_up())
+    }
+
+    pub async fn wait_ready(&self) {
+        futures::future::join_all(self.progress.iter().map(|(_, p)| p.wait_caught_up())).await;
     }
 }
 
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/posts", get(list_posts))
+        .route("/posts/events", get(live::events))
         .route("/posts/{id}", get(one_post))
         .route("/health", get(health))
         .with_state(state);

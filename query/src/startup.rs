@@ -4,6 +4,7 @@
 use crate::config::Settings;
 use crate::consumers::{follow_into, start_over, STREAMS};
 use crate::projection::ReadModel;
+use crate::live::Changes;
 use crate::routes::{router, AppState};
 use async_nats::jetstream;
 use bus::progress::Progress;
@@ -33,6 +34,7 @@ impl Application {
         let state = AppState {
             model: Arc::new(RwLock::new(ReadModel::default())),
             progress: STREAMS.iter().map(|s| (*s, Progress::new())).collect(),
+            changes: Changes::default(),
         };
         Ok(Application { listener, port, js, instance: settings.instance, state })
     }
@@ -50,6 +52,7 @@ impl Application {
                 *stream,
                 self.instance.clone(),
                 self.state.model.clone(),
+                self.state.changes.clone(),
                 progress.clone(),
                 shutdown.clone(),
             )
@@ -57,10 +60,9 @@ impl Application {
         let announce_ready = {
             let (state, shutdown) = (self.state.clone(), shutdown.clone());
             async move {
-                let all_caught_up = join_all(state.progress.iter().map(|(_, p)| p.wait_caught_up()));
                 tokio::select! {
                     _ = shutdown.cancelled() => {}
-                    _ = all_caught_up => tracing::info!(
+                    _ = state.wait_ready() => tracing::info!(
                         posts = state.model.read().post_count(),
                         elapsed_ms = started.elapsed().as_millis() as u64,
                         "replay caught up; ready"),

@@ -6,6 +6,8 @@ use axum::Router;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use axum::http::{header, HeaderValue, Method};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 /// The largest request body any service accepts: 16 KiB is far more than a title or a
@@ -19,9 +21,28 @@ pub async fn bind(host: &str, port: u16) -> std::io::Result<(TcpListener, u16)> 
     Ok((listener, port))
 }
 
-/// Adds the body limit and request tracing to `router`.
+/// Adds the body limit, CORS for the web client, and request tracing to `router`.
 pub fn with_middleware(router: Router) -> Router {
-    router.layer(DefaultBodyLimit::max(BODY_LIMIT)).layer(TraceLayer::new_for_http())
+    router
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(cors())
+        .layer(TraceLayer::new_for_http())
+}
+
+/// The web client is served from its own origin (port 3000) and calls the services
+/// directly, so the browser needs CORS permission — for that origin only, not for every
+/// page on the web. `FRONTEND_ORIGINS` (comma separated) overrides the default.
+fn cors() -> CorsLayer {
+    let origins = std::env::var("FRONTEND_ORIGINS")
+        .unwrap_or_else(|_| "http://127.0.0.1:3000,http://localhost:3000".into());
+    let origins: Vec<HeaderValue> = origins
+        .split(',')
+        .filter_map(|origin| HeaderValue::from_str(origin.trim()).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE])
 }
 
 /// Serves `router` on `listener` until `shutdown`, then lets in-flight requests finish.

@@ -5,6 +5,7 @@ mod broker_down;
 mod exactly_once;
 mod happy_path;
 mod helpers;
+mod live;
 mod moderation_down;
 mod query_down;
 mod writers_down;

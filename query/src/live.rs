@@ -1,0 +1,81 @@
+//! Live updates for the web client: `GET /posts/events`, a server-sent-events stream.
+//!
+//! A client that connects (or reconnects) first gets `event: snapshot` with every post, so
+//! it never misses an update that happened while it was away; after that, one
+//! `event: post` per changed post, carrying that post's whole view. The JSON of a change is
+//! serialized once, in the consumer, and shared by every connected client.
+
+use crate::projection::ReadModel;
+use crate::routes::AppState;
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use bus::PostId;
+use futures::stream::{self, Stream};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// How many changes a slow client may fall behind before it is sent a fresh snapshot.
+const BACKLOG: usize = 1024;
+
+/// The fan-out of read-model changes: one serialized post view per change.
+#[derive(Clone)]
+pub struct Changes {
+    sender: broadcast::Sender<Arc<str>>,
+}
+
+impl Default for Changes {
+    fn default() -> Self {
+        Changes { sender: broadcast::Sender::new(BACKLOG) }
+    }
+}
+
+impl Changes {
+    /// Announces that `post` changed. Cheap when nobody listens (as during the startup
+    /// replay): nothing is serialized then.
+    pub fn announce(&self, model: &ReadModel, post: PostId) {
+        if self.sender.receiver_count() == 0 {
+            return;
+        }
+        if let Some(view) = model.post(post) {
+            if let Ok(json) = serde_json::to_string(&view) {
+                let _ = self.sender.send(json.into());
+            }
+        }
+    }
+}
+
+/// What a client is sent next.
+enum Next {
+    Snapshot,
+    Changes(broadcast::Receiver<Arc<str>>),
+}
+
+pub async fn events(State(app): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let stream = stream::unfold((app, Next::Snapshot), |(app, next)| async move {
+        match next {
+            Next::Snapshot => {
+                // Subscribe before taking the snapshot, so no change falls in between.
+                let receiver = app.changes.sender.subscribe();
+                app.wait_ready().await;
+                let json = serde_json::to_string(&app.model.read().posts()).unwrap_or_default();
+                let event = Event::default().event("snapshot").data(json);
+                Some((Ok(event), (app, Next::Changes(receiver))))
+            }
+            Next::Changes(mut receiver) => match receiver.recv().await {
+                Ok(post) => {
+                    let event = Event::default().event("post").data(&*post);
+                    Some((Ok(event), (app, Next::Changes(receiver))))
+                }
+                // Fell too far behind: start over with a fresh snapshot.
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    let event = Event::default().comment("resynchronising");
+                    Some((Ok(event), (app, Next::Snapshot)))
+                }
+                Err(broadcast::error::RecvError::Closed) => None,
+            },
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(10)))
+}
