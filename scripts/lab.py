@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""The lab: start, stop, kill and watch the blog's processes.
+
+`make run` calls `lab.py run`: it starts nats-server, the four services and the web client,
+then shows every process's log with its name in front, until Ctrl-C stops them all.
+From a second terminal, `make kill|stop|start SERVICE=name` call `lab.py kill|stop|start`,
+and `make status` calls `lab.py status`.
+
+How the terminals cooperate: every process writes to its own log file in `.run/logs`, and
+its pid goes to `.run/pids`. The `run` terminal follows all the log files, so a process
+restarted from another terminal shows up there too. Nothing but the standard library.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN = ROOT / ".run"
+LOGS, PIDS = RUN / "logs", RUN / "pids"
+DATA = ROOT / "data"
+NATS = ROOT / ".tools/nats/bin/nats-server"
+MONITOR = "http://127.0.0.1:8222"
+
+
+def nats_command():
+    conf = "nats/nats-lazy.conf" if os.environ.get("NATS_SYNC") == "lazy" else "nats/nats.conf"
+    return [str(NATS), "-c", conf]
+
+
+def service(name, port):
+    return {"cmd": [str(ROOT / "target/release" / name)], "port": port,
+            "env": {"PORT": str(port), "NATS_URL": "nats://127.0.0.1:4222"}}
+
+
+# The processes, in start order. Ports are the ones the design fixes.
+PROCESSES = {
+    "nats": {"cmd": None, "port": 4222, "env": {}},
+    "posts": service("posts", 4000),
+    "comments": service("comments", 4001),
+    "moderation": service("moderation", 4003),
+    "query": service("query", 4002),
+    "frontend": {"cmd": ["bash", str(ROOT / "scripts/frontend.sh"), "serve"], "port": 3000,
+                 "env": {}},
+}
+COLOURS = {"nats": 35, "posts": 32, "comments": 33, "moderation": 36, "query": 34, "frontend": 31}
+
+
+def available():
+    """The processes this checkout can start (the web client only once it exists)."""
+    names = list(PROCESSES)
+    if not (ROOT / "scripts/frontend.sh").exists():
+        names.remove("frontend")
+    return names
+
+
+# --- process bookkeeping -------------------------------------------------------------------
+
+def pid_of(name):
+    """The pid of `name` if it is running, else None."""
+    try:
+        pid = int((PIDS / name).read_text())
+        os.kill(pid, 0)
+        return pid
+    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+        return None
+
+
+def start(name):
+    if name not in available():
+        sys.exit(f"unknown process {name!r}; choose one of: {', '.join(available())}")
+    if pid_of(name):
+        print(f"{name} is already running (pid {pid_of(name)})")
+        return
+    spec = PROCESSES[name]
+    cmd = nats_command() if name == "nats" else spec["cmd"]
+    if not Path(cmd[0]).exists() and cmd[0] != "bash":
+        sys.exit(f"{cmd[0]} is missing: run `make build` first")
+    LOGS.mkdir(parents=True, exist_ok=True)
+    PIDS.mkdir(parents=True, exist_ok=True)
+    DATA.mkdir(exist_ok=True)
+    log = open(LOGS / f"{name}.log", "ab")
+    env = {**os.environ, **spec["env"]}
+    # A session of its own: Ctrl-C in the `run` terminal reaches lab.py, which then stops
+    # each process in order, rather than every process at once.
+    process = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+    (PIDS / name).write_text(str(process.pid))
+    print(f"started {name} (pid {process.pid})")
+
+
+def signal_process(name, sig, wait):
+    pid = pid_of(name)
+    if not pid:
+        print(f"{name} is not running")
+        return
+    try:
+        os.killpg(pid, sig)  # the whole group: the frontend server is a child of bash
+    except ProcessLookupError:
+        pass
+    deadline = time.time() + wait
+    while time.time() < deadline and pid_of(name):
+        time.sleep(0.05)
+        reap(pid)
+    if pid_of(name):
+        os.killpg(pid, signal.SIGKILL)
+        reap(pid)
+    (PIDS / name).unlink(missing_ok=True)
+    print(f"{'killed' if sig == signal.SIGKILL else 'stopped'} {name}")
+
+
+def reap(pid):
+    """Collects a child that has exited, so it does not linger as a zombie."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def stop(name):
+    signal_process(name, signal.SIGTERM, wait=10)
+
+
+def kill(name):
+    signal_process(name, signal.SIGKILL, wait=2)
+
+
+# --- run: start everything and follow the logs ---------------------------------------------
+
+def run():
+    running = [n for n in available() if pid_of(n)]
+    if running:
+        sys.exit(f"already running: {', '.join(running)}. Use `make status`, or stop them first.")
+    # Follow only what this run writes: remember where each log file ends now.
+    offsets = {name: log_size(name) for name in PROCESSES}
+    for name in available():
+        start(name)
+    print(banner(), flush=True)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    try:
+        follow_logs(offsets, lambda: bool(stopping))
+    except KeyboardInterrupt:
+        pass
+    print("\nstopping everything…")
+    for name in reversed(available()):
+        if pid_of(name):
+            stop(name)
+
+
+def banner():
+    lines = ["", "The blog is starting:"]
+    if "frontend" in available():
+        lines.append("  web client   http://127.0.0.1:3000")
+    lines += ["  query        http://127.0.0.1:4002/posts",
+              "  posts        http://127.0.0.1:4000/posts",
+              "  nats monitor http://127.0.0.1:8222",
+              "In another terminal: make status | make kill SERVICE=moderation | "
+              "make start SERVICE=moderation",
+              "Ctrl-C stops everything.", ""]
+    return "\n".join(lines)
+
+
+def log_size(name):
+    path = LOGS / f"{name}.log"
+    return path.stat().st_size if path.exists() else 0
+
+
+def follow_logs(offsets, should_stop):
+    """Prints new lines of every log file, prefixed with the process name."""
+    width = max(len(n) for n in PROCESSES)
+    while not should_stop():
+        quiet = True
+        for name in PROCESSES:
+            path = LOGS / f"{name}.log"
+            if not path.exists():
+                continue
+            size = path.stat().st_size
+            if size < offsets[name]:  # the file was wiped (make reset): start over
+                offsets[name] = 0
+            if size == offsets[name]:
+                continue
+            with open(path, "rb") as log:
+                log.seek(offsets[name])
+                chunk = log.read()
+            complete = chunk[: chunk.rfind(b"\n") + 1]
+            offsets[name] += len(complete)
+            for line in complete.decode(errors="replace").splitlines():
+                prefix = f"\x1b[{COLOURS.get(name, 0)}m{name:>{width}} |\x1b[0m"
+                print(f"{prefix} {line}", flush=True)
+                quiet = False
+        if quiet:
+            time.sleep(0.1)
+
+
+# --- status ---------------------------------------------------------------------------------
+
+def fetch_json(url, timeout=1.0):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as answer:
+            return answer.status, json.loads(answer.read() or b"null")
+    except urllib.error.HTTPError as error:
+        try:
+            return error.code, json.loads(error.read() or b"null")
+        except ValueError:
+            return error.code, None
+    except (OSError, ValueError):
+        return None, None
+
+
+def status():
+    print(f"{'process':<11} {'pid':>7}  health")
+    for name in available():
+        pid = pid_of(name)
+        health = "-"
+        if name in ("posts", "comments", "moderation", "query"):
+            code, body = fetch_json(f"http://127.0.0.1:{PROCESSES[name]['port']}/health")
+            health = f"{code} {body.get('status')}" if isinstance(body, dict) else "no answer"
+        elif name == "nats":
+            code, _ = fetch_json(f"{MONITOR}/healthz")
+            health = "200 ok" if code == 200 else "no answer"
+        print(f"{name:<11} {pid or 'down':>7}  {health}")
+    code, jsz = fetch_json(f"{MONITOR}/jsz?consumers=true")
+    if code != 200:
+        print("\nnats-server is not answering, so there are no stream figures.")
+        return
+    print(f"\n{'stream':<11} {'messages':>9}  {'consumer':<12} {'pending':>8} {'ack pending':>12} "
+          f"{'redelivered':>12}")
+    for account in jsz.get("account_details", []):
+        for stream in account.get("stream_detail", []):
+            messages = stream.get("state", {}).get("messages", 0)
+            consumers = stream.get("consumer_detail") or [None]
+            for consumer in consumers:
+                if consumer is None:
+                    print(f"{stream['name']:<11} {messages:>9}  {'(none)':<12}")
+                    continue
+                print(f"{stream['name']:<11} {messages:>9}  {consumer['name']:<12} "
+                      f"{consumer.get('num_pending', 0):>8} {consumer.get('num_ack_pending', 0):>12} "
+                      f"{consumer.get('num_redelivered', 0):>12}")
+
+
+def reset():
+    running = [n for n in available() if pid_of(n)]
+    if running:
+        sys.exit(f"still running: {', '.join(running)}. Stop them first (Ctrl-C in the "
+                 "`make run` terminal, or `make stop SERVICE=...`).")
+    shutil.rmtree(DATA, ignore_errors=True)
+    shutil.rmtree(RUN, ignore_errors=True)
+    print("wiped data/ (every stream and consumer) and .run/ (logs, pids)")
+
+
+def main(argv):
+    commands = {"run": run, "status": status, "reset": reset}
+    per_process = {"start": start, "stop": stop, "kill": kill}
+    if len(argv) == 1 and argv[0] in commands:
+        return commands[argv[0]]()
+    if len(argv) == 2 and argv[0] in per_process:
+        return per_process[argv[0]](argv[1])
+    names = "|".join(available())
+    sys.exit(f"usage: lab.py run | status | reset | start|stop|kill <{names}>\n"
+             f"  (from make: make kill SERVICE=moderation)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
