@@ -1,0 +1,63 @@
+//! The new-post form and the list of posts.
+
+use crate::api;
+use crate::components::post_card::PostCard;
+use crate::components::text_form::TextForm;
+use crate::config::Config;
+use crate::live::Link;
+use crate::model::Board;
+use leptos::prelude::*;
+
+#[component]
+pub fn NewPost() -> impl IntoView {
+    let config = expect_context::<Config>();
+    let board = expect_context::<RwSignal<Board>>();
+    let submit = move |title: String| {
+        let config = config.clone();
+        async move {
+            let created = api::create_post(&config, &title).await.map_err(|e| e.to_string())?;
+            board.update(|b| b.add_own_post(created.id, created.title));
+            Ok(())
+        }
+    };
+    view! {
+        <section class="new-post" aria-labelledby="new-post-heading">
+            <h2 id="new-post-heading">"Create a post"</h2>
+            <TextForm
+                input_id="post-title".to_owned()
+                label="Title"
+                button="Create post"
+                empty_message="Give the post a title first."
+                submit
+            />
+        </section>
+    }
+}
+
+/// Every post, oldest first, as cards.
+#[component]
+pub fn PostList() -> impl IntoView {
+    let board = expect_context::<RwSignal<Board>>();
+    let link = expect_context::<RwSignal<Link>>();
+    let ids = Memo::new(move |_| board.with(Board::ids));
+    let empty_text = move || match (board.with(Board::is_loaded), link.get()) {
+        (true, _) => "No posts yet. Create the first one above.",
+        (false, Link::Down) => "Posts will appear here when the read side is back.",
+        (false, _) => "Loading posts…",
+    };
+    view! {
+        <section class="posts" aria-labelledby="posts-heading">
+            <h2 id="posts-heading">"Posts"</h2>
+            <Show
+                when=move || ids.with(|ids| !ids.is_empty())
+                fallback=move || view! { <p id="posts-empty" class="empty">{empty_text}</p> }
+            >
+                <div id="post-list" class="post-list">
+                    <For each=move || ids.get() key=|id| id.clone() let:id>
+                        <PostCard id />
+                    </For>
+                </div>
+            </Show>
+        </section>
+    }
+}

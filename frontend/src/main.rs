@@ -1,0 +1,5 @@
+//! Entry point of the WebAssembly binary that trunk builds; everything is in the library.
+
+fn main() {
+    frontend::start();
+}

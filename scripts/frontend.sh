@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The web client's tooling, one subcommand per job:
+#
+#   scripts/frontend.sh tools   install what is missing (quick when all is there):
+#                               the wasm target, trunk, wasm-bindgen-cli matching Cargo.lock,
+#                               wasm-opt (npm binaryen), and for the browser test Chromium
+#                               with its driver
+#   scripts/frontend.sh build   release build into frontend/dist; prints the wasm's size
+#   scripts/frontend.sh serve   serve frontend/dist on ${FRONTEND_HOST:-127.0.0.1}:${FRONTEND_PORT:-3000}
+#                               in the foreground; /config.json comes from POSTS_URL,
+#                               COMMENTS_URL and QUERY_URL when set
+#   scripts/frontend.sh test    the browser test: a whole system on random ports, driven
+#                               through headless Chromium (frontend/tools/browser_test.py)
+#
+# Versions are pinned where it matters (see ../shared/design.md, "Tool versions"):
+# trunk 0.21.14 (newer ones need a newer rustc), wasm-bindgen-cli equal to the
+# wasm-bindgen in Cargo.lock (trunk refuses anything else), and wasm-opt from the npm
+# package binaryen@132 (Debian's wasm-opt 108 produces a wasm that fails in the browser).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+TRUNK_VERSION=0.21.14
+BINARYEN_VERSION=132
+# Our wasm-opt first, so trunk never picks up another one.
+export PATH="$TOOLS/binaryen/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+say() { printf 'frontend: %s\n' "$*" >&2; }
+
+# The wasm-bindgen version Cargo.lock pins (the CLI must be exactly this one).
+locked_wasm_bindgen() {
+    awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+build_tools() {
+    if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+        say "adding the wasm32-unknown-unknown target"
+        rustup target add wasm32-unknown-unknown
+    fi
+
+    if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+        say "installing trunk $TRUNK_VERSION (about 7 minutes on 2 cores)"
+        cargo install trunk --locked --version "$TRUNK_VERSION"
+    fi
+
+    local wbg
+    wbg="$(locked_wasm_bindgen)"
+    if [ -z "$wbg" ]; then
+        say "Cargo.lock names no wasm-bindgen; run cargo metadata first"; return 1
+    fi
+    if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$wbg" ]; then
+        say "installing wasm-bindgen-cli $wbg (to match Cargo.lock)"
+        # Without --locked: with it, this install fails (see ../shared/design.md).
+        cargo install wasm-bindgen-cli --version "=$wbg"
+    fi
+
+    if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION\b"; then
+        say "installing wasm-opt from npm binaryen@$BINARYEN_VERSION into .tools/binaryen"
+        mkdir -p "$TOOLS/binaryen"
+        npm install --prefix "$TOOLS/binaryen" --no-audit --no-fund --loglevel=error "binaryen@$BINARYEN_VERSION"
+    fi
+}
+
+test_tools() {
+    if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+        say "installing Debian's chromium and chromium-driver"
+        as_root apt-get update
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+    fi
+    # The browser test needs only python3's standard library (it speaks WebDriver itself).
+    command -v python3 >/dev/null || { say "python3 is needed for serve and test"; return 1; }
+}
+
+build() {
+    build_tools
+    cd "$ROOT/frontend"
+    trunk build --release
+    local wasm
+    wasm="$(ls -t dist/*.wasm | head -n1)"
+    local bytes gz
+    bytes="$(stat -c %s "$wasm")"
+    gz="$(gzip -9 -c "$wasm" | wc -c)"
+    say "$(printf 'wasm after wasm-opt: %s, %d bytes (%d KiB); gzip -9: %d KiB' \
+        "frontend/$wasm" "$bytes" $((bytes / 1024)) $((gz / 1024)))"
+}
+
+case "${1:-}" in
+    tools)
+        build_tools
+        test_tools
+        say "tools ready: $(trunk --version), $(wasm-bindgen --version), $(wasm-opt --version), $(chromium --version 2>/dev/null)"
+        ;;
+    build)
+        build
+        ;;
+    serve)
+        # exec: the supervisor's signals go straight to the server.
+        exec python3 "$ROOT/frontend/tools/serve.py"
+        ;;
+    test)
+        test_tools
+        build
+        if [ "${FRONTEND_TEST_SKIP_BACKEND_BUILD:-}" != 1 ]; then
+            say "building the services (release; quick when up to date)"
+            (cd "$ROOT" && cargo build --release -p posts -p comments -p moderation -p query)
+        fi
+        exec python3 "$ROOT/frontend/tools/browser_test.py"
+        ;;
+    *)
+        sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+        exit 2
+        ;;
+esac
