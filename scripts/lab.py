@@ -143,7 +143,11 @@ def run():
         start(name)
     print(banner(), flush=True)
     stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    # Ctrl-C, a closed terminal or a plain `kill` all mean "stop everything". (SIGINT is set
+    # explicitly: when started in the background by a script, Python would ignore it.)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: stopping.append(True))
     try:
         follow_logs(offsets, lambda: bool(stopping))
     except KeyboardInterrupt:
@@ -214,6 +218,14 @@ def fetch_json(url, timeout=1.0):
         return None, None
 
 
+def http_status(url):
+    try:
+        with urllib.request.urlopen(url, timeout=1.0) as answer:
+            return answer.status
+    except (OSError, ValueError):
+        return None
+
+
 def status():
     print(f"{'process':<11} {'pid':>7}  health")
     for name in available():
@@ -225,6 +237,8 @@ def status():
         elif name == "nats":
             code, _ = fetch_json(f"{MONITOR}/healthz")
             health = "200 ok" if code == 200 else "no answer"
+        elif name == "frontend":
+            health = "200 ok" if http_status("http://127.0.0.1:3000/") == 200 else "no answer"
         print(f"{name:<11} {pid or 'down':>7}  {health}")
     code, jsz = fetch_json(f"{MONITOR}/jsz?consumers=true")
     if code != 200:
@@ -232,8 +246,10 @@ def status():
         return
     print(f"\n{'stream':<11} {'messages':>9}  {'consumer':<12} {'pending':>8} {'ack pending':>12} "
           f"{'redelivered':>12}")
+    order = {"POSTS": 0, "COMMENTS": 1, "MODERATION": 2}
     for account in jsz.get("account_details", []):
-        for stream in account.get("stream_detail", []):
+        streams = sorted(account.get("stream_detail", []), key=lambda s: order.get(s["name"], 9))
+        for stream in streams:
             messages = stream.get("state", {}).get("messages", 0)
             consumers = stream.get("consumer_detail") or [None]
             for consumer in consumers:

@@ -19,12 +19,13 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-/// Reads `stream` from the beginning and calls `apply(event, stream_sequence)` for each event,
+/// Reads `stream` from the beginning (as `reader`, which names the consumer) and calls `apply(event, stream_sequence)` for each event,
 /// in stream order, until `shutdown`. `progress` records each applied sequence and when the
 /// startup replay has caught up.
 pub async fn follow<F>(
     js: jetstream::Context,
     stream: StreamDef,
+    reader: &str,
     progress: Progress,
     shutdown: CancellationToken,
     mut apply: F,
@@ -38,7 +39,7 @@ pub async fn follow<F>(
         // Resume after the last applied event, so a recreated consumer neither skips nor
         // repeats anything.
         let start = progress.applied_sequence() + 1;
-        let messages = match open(&js, stream, start, &progress).await {
+        let messages = match open(&js, stream, reader, start, &progress).await {
             Ok(messages) => messages,
             Err(error) => {
                 warn!(stream = stream.name(), %error, "cannot read the stream yet; retrying");
@@ -102,21 +103,34 @@ pub async fn follow<F>(
 async fn open(
     js: &jetstream::Context,
     stream: StreamDef,
+    reader: &str,
     start: u64,
     progress: &Progress,
 ) -> Result<consumer::pull::Ordered, async_nats::Error> {
     let mut handle = js.get_stream(stream.name()).await?;
     let last = handle.info().await?.state.last_sequence;
-    if last < start {
+    if last < start && !progress.is_caught_up() {
         progress.mark_caught_up();
+        info!(stream = stream.name(), "nothing to replay; caught up");
     }
     let consumer = handle
         .create_consumer(OrderedConfig {
+            // A readable name for `make status`, with a random part so that two instances
+            // (or a restarted one, while the server still holds the old consumer) never
+            // share one; the client adds `_1`, `_2`… when it recreates it.
+            name: Some(format!("{reader}-replay-{}", random_suffix())),
             deliver_policy: consumer::DeliverPolicy::ByStartSequence { start_sequence: start },
             ..Default::default()
         })
         .await?;
     Ok(consumer.messages().await?)
+}
+
+/// Eight random hex digits.
+fn random_suffix() -> String {
+    let mut id = uuid::Uuid::new_v4().simple().to_string();
+    id.truncate(8);
+    id
 }
 
 /// Sleeps for `duration`, or less if shutdown comes first.

@@ -49,6 +49,7 @@ impl Application {
         let follow = bus::follow::follow(
             js.clone(),
             StreamDef::Comments,
+            "comments",
             self.state.progress.clone(),
             shutdown.clone(),
             move |event, _sequence| comments.write().apply(&event),

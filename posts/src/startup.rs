@@ -41,6 +41,7 @@ impl Application {
         let follow = bus::follow::follow(
             self.state.publisher.jetstream().clone(),
             StreamDef::Posts,
+            "posts",
             self.state.progress.clone(),
             shutdown.clone(),
             move |event, _sequence| posts.write().apply(&event.body),

@@ -58,12 +58,12 @@ pub async fn events(State(app): State<AppState>) -> Sse<impl Stream<Item = Resul
             Next::Snapshot => {
                 // Subscribe before taking the snapshot, so no change falls in between.
                 let receiver = app.changes.sender.subscribe();
-                app.wait_ready().await;
+                app.until_stopped(app.wait_ready()).await?;
                 let json = serde_json::to_string(&app.model.read().posts()).unwrap_or_default();
                 let event = Event::default().event("snapshot").data(json);
                 Some((Ok(event), (app, Next::Changes(receiver))))
             }
-            Next::Changes(mut receiver) => match receiver.recv().await {
+            Next::Changes(mut receiver) => match app.until_stopped(receiver.recv()).await? {
                 Ok(post) => {
                     let event = Event::default().event("post").data(&*post);
                     Some((Ok(event), (app, Next::Changes(receiver))))

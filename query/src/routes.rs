@@ -11,6 +11,7 @@ use bus::PostId;
 use parking_lot::RwLock;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
 use web::ApiError;
 
 #[derive(Clone)]
@@ -21,11 +22,22 @@ pub struct AppState {
     pub progress: Vec<(bus::StreamDef, Progress)>,
     /// Changes to the read model, for live clients.
     pub changes: Changes,
+    /// The stop signal. Live streams never end by themselves, and a graceful stop waits for
+    /// open connections, so they must end when it comes.
+    pub shutdown: CancellationToken,
 }
 
 impl AppState {
     pub fn ready(&self) -> bool {
         self.progress.iter().all(|(_, p)| p.is_caught_up())
+    }
+
+    /// Runs `work` unless the service stops first (then `None`).
+    pub async fn until_stopped<T>(&self, work: impl std::future::Future<Output = T>) -> Option<T> {
+        tokio::select! {
+            _ = self.shutdown.cancelled() => None,
+            done = work => Some(done),
+        }
     }
 
     pub async fn wait_ready(&self) {

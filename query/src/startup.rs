@@ -35,6 +35,7 @@ impl Application {
             model: Arc::new(RwLock::new(ReadModel::default())),
             progress: STREAMS.iter().map(|s| (*s, Progress::new())).collect(),
             changes: Changes::default(),
+            shutdown: CancellationToken::new(),
         };
         Ok(Application { listener, port, js, instance: settings.instance, state })
     }
@@ -43,8 +44,10 @@ impl Application {
         self.port
     }
 
-    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(mut self, shutdown: CancellationToken) -> anyhow::Result<()> {
         tracing::info!(port = self.port, instance = %self.instance, "query listening; replaying");
+        // Handlers (the live streams) must also end on this stop signal.
+        self.state.shutdown = shutdown.clone();
         let started = std::time::Instant::now();
         let consumers = join_all(self.state.progress.iter().map(|(stream, progress)| {
             follow_into(

@@ -88,11 +88,13 @@ impl TestSystem {
         }
     }
 
-    /// Stops `service` gracefully and waits for it to finish.
+    /// Stops `service` gracefully and waits for it to finish (failing the test if it does
+    /// not finish in time).
     pub async fn stop(&mut self, service: Service) {
         if let Some(running) = self.running.remove(&service) {
             running.stop.cancel();
-            let _ = tokio::time::timeout(DEADLINE, running.task).await;
+            let finished = tokio::time::timeout(Duration::from_secs(10), running.task).await;
+            assert!(finished.is_ok(), "{service:?} did not stop within 10 s of the stop signal");
         }
     }
 

@@ -45,6 +45,15 @@ async fn the_event_stream_starts_with_a_snapshot_and_then_follows_changes() {
     assert!(created.contains("\"title\":\"live\""), "{created}");
     let rejected = next_frame(&mut response, &mut buffer, |f| f.contains(&comment) && f.contains("rejected")).await;
     assert!(rejected.contains("event: post"), "{rejected}");
+
+    // A graceful stop does not wait forever for the open stream: it ends it.
+    let mut system = system;
+    system.stop(Service::Query).await;
+    let ended = tokio::time::timeout(DEADLINE, async {
+        while let Ok(Some(_)) = response.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the event stream ended with the stop");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
