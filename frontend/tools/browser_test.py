@@ -171,6 +171,9 @@ class Browser:
     def click(self, css: str):
         self._s("POST", f"/element/{self.find(css)}/click", {})
 
+    def resize(self, width: int, height: int):
+        self._s("POST", "/window/rect", {"width": width, "height": height})
+
     def screenshot(self, path: Path):
         path.write_bytes(base64.b64decode(self._s("GET", "/screenshot")))
 
@@ -382,7 +385,11 @@ def main() -> int:
             shown = wait_until("the posts-shown mark", lambda: browser.js(POSTS_SHOWN), 10)
             print(f"     page load (navigation start) -> posts shown: {shown:.0f} ms (warm cache, 1 post, 4 comments)")
             browser.screenshot(OUTPUT / "browser-test.png")
-        check("a fresh load shows the same state", reload_with_data)
+            browser.resize(390, 844)  # a phone's width, for a look at the narrow layout
+            wide = browser.js("return document.documentElement.scrollWidth > window.innerWidth")
+            assert not wide, "the page scrolls sideways at a phone's width"
+            browser.screenshot(OUTPUT / "browser-test-phone.png")
+        check("a fresh load shows the same state, and fits a phone's width", reload_with_data)
 
     except Exception as err:
         if not isinstance(err, (CheckFailed, RuntimeError, AssertionError)) or not failed:
