@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The web client's tooling, one subcommand per job:
 #
-#   scripts/frontend.sh tools   install what is missing (quick when all is there):
-#                               the wasm target, trunk, wasm-bindgen-cli matching Cargo.lock,
-#                               wasm-opt (npm binaryen), and for the browser test Chromium
-#                               with its driver
+#   scripts/frontend.sh tools [test]
+#                               install what is missing (quick when all is there): the wasm
+#                               target, trunk, wasm-bindgen-cli matching Cargo.lock and
+#                               wasm-opt (npm binaryen); with `test`, also what the browser
+#                               test needs (Chromium and its driver), which `test` installs
+#                               by itself anyway
 #   scripts/frontend.sh build   release build into frontend/dist; prints the wasm's size
 #   scripts/frontend.sh serve   serve frontend/dist on ${FRONTEND_HOST:-127.0.0.1}:${FRONTEND_PORT:-3000}
 #                               in the foreground; /config.json comes from POSTS_URL,
@@ -12,7 +14,7 @@
 #   scripts/frontend.sh test    the browser test: a whole system on random ports, driven
 #                               through headless Chromium (frontend/tools/browser_test.py)
 #
-# Versions are pinned where it matters (see ../shared/design.md, "Tool versions"):
+# Versions are pinned where it matters (the design contract, "Tool versions"):
 # trunk 0.21.14 (newer ones need a newer rustc), wasm-bindgen-cli equal to the
 # wasm-bindgen in Cargo.lock (trunk refuses anything else), and wasm-opt from the npm
 # package binaryen@132 (Debian's wasm-opt 108 produces a wasm that fails in the browser).
@@ -91,8 +93,9 @@ build() {
 case "${1:-}" in
     tools)
         build_tools
-        test_tools
-        say "tools ready: $(trunk --version), $(wasm-bindgen --version), $(wasm-opt --version), $(chromium --version 2>/dev/null)"
+        # `make run` needs no browser; only the test does, so only it pays for one.
+        if [ "${2:-}" = test ]; then test_tools; fi
+        say "tools ready: $(trunk --version), $(wasm-bindgen --version), $(wasm-opt --version)"
         ;;
     build)
         build
@@ -111,7 +114,7 @@ case "${1:-}" in
         exec python3 "$ROOT/frontend/tools/browser_test.py"
         ;;
     *)
-        sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+        sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
         exit 2
         ;;
 esac

@@ -31,7 +31,11 @@ pub enum WriteError {
     /// No answer at all: the service is down, or the browser refused the answer.
     Unreachable { service: &'static str },
     /// An answer with an error status, and the service's own `{"error": "..."}` if it sent one.
-    Refused { service: &'static str, status: u16, message: Option<String> },
+    Refused {
+        service: &'static str,
+        status: u16,
+        message: Option<String>,
+    },
     /// A success status with a body that is not what the contract says.
     Unreadable { service: &'static str },
 }
@@ -41,15 +45,39 @@ impl fmt::Display for WriteError {
         const KEPT: &str = "Your text is kept: try again in a moment.";
         match self {
             WriteError::Unreachable { service } => {
-                write!(f, "Could not reach the {service} service; it may be down. {KEPT}")
+                write!(
+                    f,
+                    "Could not reach the {service} service; it may be down. {KEPT}"
+                )
             }
-            WriteError::Refused { service, status: 503, message } => {
-                let why = message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default();
-                write!(f, "The {service} service is unavailable right now{why}. {KEPT}")
+            WriteError::Refused {
+                service,
+                status: 503,
+                message,
+            } => {
+                let why = message
+                    .as_deref()
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default();
+                write!(
+                    f,
+                    "The {service} service is unavailable right now{why}. {KEPT}"
+                )
             }
-            WriteError::Refused { service, status, message } => match message {
-                Some(m) => write!(f, "The {service} service did not accept this: {}", sentence(m)),
-                None => write!(f, "The {service} service answered with an error ({status}). {KEPT}"),
+            WriteError::Refused {
+                service,
+                status,
+                message,
+            } => match message {
+                Some(m) => write!(
+                    f,
+                    "The {service} service did not accept this: {}",
+                    sentence(m)
+                ),
+                None => write!(
+                    f,
+                    "The {service} service answered with an error ({status}). {KEPT}"
+                ),
             },
             WriteError::Unreadable { service } => write!(
                 f,
@@ -62,7 +90,10 @@ impl fmt::Display for WriteError {
 /// The services' messages are lowercase fragments ("title must not be empty").
 fn sentence(message: &str) -> String {
     let mut chars = message.trim().chars();
-    let mut out: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
     out.extend(chars);
     if !out.ends_with('.') {
         out.push('.');
@@ -99,11 +130,19 @@ async fn post_json<B: Serialize, T: DeserializeOwned>(
     url: &str,
     body: &B,
 ) -> Result<T, WriteError> {
-    let request = Request::post(url).json(body).map_err(|_| WriteError::Unreadable { service })?;
+    let request = Request::post(url)
+        .json(body)
+        .map_err(|_| WriteError::Unreadable { service })?;
     // A network failure and a CORS refusal look the same from here: no response at all.
-    let response = request.send().await.map_err(|_| WriteError::Unreachable { service })?;
+    let response = request
+        .send()
+        .await
+        .map_err(|_| WriteError::Unreachable { service })?;
     if response.ok() {
-        response.json::<T>().await.map_err(|_| WriteError::Unreadable { service })
+        response
+            .json::<T>()
+            .await
+            .map_err(|_| WriteError::Unreadable { service })
     } else {
         Err(refusal(service, response).await)
     }
@@ -116,7 +155,11 @@ async fn refusal(service: &'static str, response: Response) -> WriteError {
     }
     let status = response.status();
     let message = response.json::<ErrorBody>().await.ok().map(|b| b.error);
-    WriteError::Refused { service, status, message }
+    WriteError::Refused {
+        service,
+        status,
+        message,
+    }
 }
 
 /// Percent-encodes a path segment (everything but unreserved characters).
@@ -124,7 +167,9 @@ fn encode_segment(segment: &str) -> String {
     segment
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -145,7 +190,11 @@ mod tests {
 
     #[test]
     fn a_503_says_unavailable_with_the_reason() {
-        let err = WriteError::Refused { service: "comments", status: 503, message: Some("the broker is unavailable".into()) };
+        let err = WriteError::Refused {
+            service: "comments",
+            status: 503,
+            message: Some("the broker is unavailable".into()),
+        };
         assert_eq!(
             err.to_string(),
             "The comments service is unavailable right now (the broker is unavailable). Your text is kept: try again in a moment."
@@ -154,9 +203,20 @@ mod tests {
 
     #[test]
     fn a_refusal_shows_the_services_message_as_a_sentence() {
-        let err = WriteError::Refused { service: "posts", status: 422, message: Some("title must not be empty".into()) };
-        assert_eq!(err.to_string(), "The posts service did not accept this: Title must not be empty.");
-        let bare = WriteError::Refused { service: "posts", status: 500, message: None };
+        let err = WriteError::Refused {
+            service: "posts",
+            status: 422,
+            message: Some("title must not be empty".into()),
+        };
+        assert_eq!(
+            err.to_string(),
+            "The posts service did not accept this: Title must not be empty."
+        );
+        let bare = WriteError::Refused {
+            service: "posts",
+            status: 500,
+            message: None,
+        };
         assert!(bare.to_string().contains("(500)"));
     }
 

@@ -91,20 +91,26 @@ impl Follower {
         let on_snapshot = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             match decode::<Vec<Post>>(&event) {
                 Ok(posts) => me.took_snapshot(posts),
-                Err(err) => leptos::logging::warn!("ignoring a snapshot that does not decode: {err}"),
+                Err(err) => {
+                    leptos::logging::warn!("ignoring a snapshot that does not decode: {err}")
+                }
             }
         });
         let me = Rc::clone(self);
         let on_post = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             match decode::<Post>(&event) {
                 Ok(post) => me.board.update(|board| board.merge_post(post)),
-                Err(err) => leptos::logging::warn!("ignoring a post event that does not decode: {err}"),
+                Err(err) => {
+                    leptos::logging::warn!("ignoring a post event that does not decode: {err}")
+                }
             }
         });
         let me = Rc::clone(self);
         let on_error = Closure::<dyn FnMut(Event)>::new(move |_: Event| me.failed());
 
-        let listen = |name: &str, f: &JsValue| source.add_event_listener_with_callback(name, f.unchecked_ref());
+        let listen = |name: &str, f: &JsValue| {
+            source.add_event_listener_with_callback(name, f.unchecked_ref())
+        };
         let listening = listen("snapshot", on_snapshot.as_ref())
             .and_then(|_| listen("post", on_post.as_ref()))
             .and_then(|_| listen("error", on_error.as_ref()));
@@ -112,7 +118,12 @@ impl Follower {
             leptos::logging::error!("cannot listen to {}: {err:?}", self.url);
         }
 
-        let connection = Connection { source, _on_snapshot: on_snapshot, _on_post: on_post, _on_error: on_error };
+        let connection = Connection {
+            source,
+            _on_snapshot: on_snapshot,
+            _on_post: on_post,
+            _on_error: on_error,
+        };
         // The old connection (if any) is dropped here, outside its own handlers: this runs
         // from `follow` or from the retry task, never from inside an event callback.
         self.current.replace(Some(connection));
@@ -154,6 +165,9 @@ impl Follower {
 }
 
 fn decode<T: serde::de::DeserializeOwned>(event: &MessageEvent) -> Result<T, String> {
-    let text = event.data().as_string().ok_or("the event has no text data")?;
+    let text = event
+        .data()
+        .as_string()
+        .ok_or("the event has no text data")?;
     serde_json::from_str(&text).map_err(|e| e.to_string())
 }

@@ -133,7 +133,12 @@ impl Board {
     /// the HTTP answer), query's version stays.
     pub fn add_own_post(&mut self, id: String, title: String) {
         if let Err(i) = self.position(&id) {
-            let post = Post { id, title, comments: Vec::new(), unconfirmed: true };
+            let post = Post {
+                id,
+                title,
+                comments: Vec::new(),
+                unconfirmed: true,
+            };
             self.posts.insert(i, post);
         }
     }
@@ -142,10 +147,17 @@ impl Board {
     /// already moderated — query's version stays: a late HTTP answer must not turn an
     /// approved comment back into a pending one.
     pub fn add_own_comment(&mut self, post_id: &str, id: String, content: String) {
-        let Ok(i) = self.position(post_id) else { return };
+        let Ok(i) = self.position(post_id) else {
+            return;
+        };
         let comments = &mut self.posts[i].comments;
         if let Err(at) = comments.binary_search_by(|c| c.id.as_str().cmp(&id)) {
-            let comment = Comment { id, content, status: Status::Pending, unconfirmed: true };
+            let comment = Comment {
+                id,
+                content,
+                status: Status::Pending,
+                unconfirmed: true,
+            };
             comments.insert(at, comment);
         }
     }
@@ -173,11 +185,21 @@ mod tests {
     use super::*;
 
     fn comment(id: &str, status: Status) -> Comment {
-        Comment { id: id.into(), content: format!("text of {id}"), status, unconfirmed: false }
+        Comment {
+            id: id.into(),
+            content: format!("text of {id}"),
+            status,
+            unconfirmed: false,
+        }
     }
 
     fn post(id: &str, comments: Vec<Comment>) -> Post {
-        Post { id: id.into(), title: format!("title of {id}"), comments, unconfirmed: false }
+        Post {
+            id: id.into(),
+            title: format!("title of {id}"),
+            comments,
+            unconfirmed: false,
+        }
     }
 
     fn ids(board: &Board) -> Vec<&str> {
@@ -185,7 +207,10 @@ mod tests {
     }
 
     fn comment_ids(board: &Board, post: &str) -> Vec<String> {
-        board.post(post).map(|p| p.comments.iter().map(|c| c.id.clone()).collect()).unwrap_or_default()
+        board
+            .post(post)
+            .map(|p| p.comments.iter().map(|c| c.id.clone()).collect())
+            .unwrap_or_default()
     }
 
     #[test]
@@ -213,7 +238,11 @@ mod tests {
     fn a_snapshot_is_sorted_oldest_first_and_marks_the_board_loaded() {
         let mut board = Board::default();
         assert!(!board.is_loaded());
-        board.replace_all(vec![post("b", vec![]), post("a", vec![]), post("c", vec![])]);
+        board.replace_all(vec![
+            post("b", vec![]),
+            post("a", vec![]),
+            post("c", vec![]),
+        ]);
         assert_eq!(ids(&board), ["a", "b", "c"]);
         assert!(board.is_loaded());
     }
@@ -221,10 +250,16 @@ mod tests {
     #[test]
     fn a_post_event_replaces_the_post_with_its_id() {
         let mut board = Board::default();
-        board.replace_all(vec![post("a", vec![comment("c1", Status::Pending)]), post("b", vec![])]);
+        board.replace_all(vec![
+            post("a", vec![comment("c1", Status::Pending)]),
+            post("b", vec![]),
+        ]);
         board.merge_post(post("a", vec![comment("c1", Status::Approved)]));
         assert_eq!(ids(&board), ["a", "b"]);
-        assert_eq!(board.post("a").map(|p| p.comments[0].status), Some(Status::Approved));
+        assert_eq!(
+            board.post("a").map(|p| p.comments[0].status),
+            Some(Status::Approved)
+        );
     }
 
     #[test]
@@ -243,16 +278,28 @@ mod tests {
         board.replace_all(vec![post("a", vec![comment("c1", Status::Approved)])]);
         board.add_own_comment("a", "c2".into(), "mine".into());
         let mine = board.post("a").map(|p| p.comments[1].clone());
-        assert_eq!(mine.map(|c| (c.status, c.unconfirmed)), Some((Status::Pending, true)));
+        assert_eq!(
+            mine.map(|c| (c.status, c.unconfirmed)),
+            Some((Status::Pending, true))
+        );
 
         // Query sends post "a" as it was before it saw c2 (say, c1 edited): c2 stays.
         board.merge_post(post("a", vec![comment("c1", Status::Rejected)]));
         assert_eq!(comment_ids(&board, "a"), ["c1", "c2"]);
 
         // Query's own version of c2 takes over.
-        board.merge_post(post("a", vec![comment("c1", Status::Rejected), comment("c2", Status::Approved)]));
+        board.merge_post(post(
+            "a",
+            vec![
+                comment("c1", Status::Rejected),
+                comment("c2", Status::Approved),
+            ],
+        ));
         let c2 = board.post("a").map(|p| p.comments[1].clone());
-        assert_eq!(c2.map(|c| (c.status, c.unconfirmed)), Some((Status::Approved, false)));
+        assert_eq!(
+            c2.map(|c| (c.status, c.unconfirmed)),
+            Some((Status::Approved, false))
+        );
 
         // Once confirmed, query alone decides: a later event without it would remove it.
         board.merge_post(post("a", vec![comment("c1", Status::Rejected)]));
@@ -265,7 +312,10 @@ mod tests {
         board.replace_all(vec![post("a", vec![comment("c1", Status::Approved)])]);
         board.add_own_comment("a", "c1".into(), "text of c1".into());
         let c1 = board.post("a").map(|p| p.comments[0].clone());
-        assert_eq!(c1.map(|c| (c.status, c.unconfirmed)), Some((Status::Approved, false)));
+        assert_eq!(
+            c1.map(|c| (c.status, c.unconfirmed)),
+            Some((Status::Approved, false))
+        );
         assert_eq!(comment_ids(&board, "a"), ["c1"]);
     }
 
@@ -279,7 +329,10 @@ mod tests {
         assert_eq!(ids(&board), ["a", "b"]);
         assert_eq!(comment_ids(&board, "b"), ["c9"]);
 
-        board.replace_all(vec![post("a", vec![]), post("b", vec![comment("c9", Status::Pending)])]);
+        board.replace_all(vec![
+            post("a", vec![]),
+            post("b", vec![comment("c9", Status::Pending)]),
+        ]);
         assert_eq!(board.post("b").map(|p| p.unconfirmed), Some(false));
         // Confirmed posts that vanish from a snapshot go (query is the source of truth).
         board.replace_all(vec![post("b", vec![])]);

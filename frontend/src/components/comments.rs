@@ -46,7 +46,9 @@ pub fn CommentForm(post_id: String) -> impl IntoView {
         let config = config.clone();
         let post_id = post_id.clone();
         async move {
-            let created = api::create_comment(&config, &post_id, &content).await.map_err(|e| e.to_string())?;
+            let created = api::create_comment(&config, &post_id, &content)
+                .await
+                .map_err(|e| e.to_string())?;
             board.update(|b| b.add_own_comment(&created.post_id, created.id, created.content));
             Ok(())
         }

@@ -15,7 +15,9 @@ pub fn PostCard(id: String) -> impl IntoView {
         Memo::new(move |_| board.with(|b| b.post(&id).cloned()))
     };
     let title = move || post.with(|p| p.as_ref().map(|p| p.title.clone()).unwrap_or_default());
-    let comments = Signal::derive(move || post.with(|p| p.as_ref().map(|p| p.comments.clone()).unwrap_or_default()));
+    let comments = Signal::derive(move || {
+        post.with(|p| p.as_ref().map(|p| p.comments.clone()).unwrap_or_default())
+    });
     let heading_id = format!("post-{id}-title");
     let (post_attr, labelled_by) = (id.clone(), heading_id.clone());
     view! {

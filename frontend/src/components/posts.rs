@@ -15,7 +15,9 @@ pub fn NewPost() -> impl IntoView {
     let submit = move |title: String| {
         let config = config.clone();
         async move {
-            let created = api::create_post(&config, &title).await.map_err(|e| e.to_string())?;
+            let created = api::create_post(&config, &title)
+                .await
+                .map_err(|e| e.to_string())?;
             board.update(|b| b.add_own_post(created.id, created.title));
             Ok(())
         }
