@@ -56,7 +56,7 @@ build_tools() {
     fi
     if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$wbg" ]; then
         say "installing wasm-bindgen-cli $wbg (to match Cargo.lock)"
-        # Without --locked: with it, this install fails (see ../shared/design.md).
+        # Without --locked: with it, this install fails (the design contract says so too).
         cargo install wasm-bindgen-cli --version "=$wbg"
     fi
 
