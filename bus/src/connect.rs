@@ -54,8 +54,9 @@ fn options(config: &BusConfig) -> ConnectOptions {
         })
 }
 
-/// Connects (waiting for the server) and makes sure `streams` exist, retrying until both
-/// work. Every service starts with this, so they can start in any order.
+/// Connects (waiting for the server) and makes sure `streams` (and DEADLETTERS, which every
+/// consumer may feed) exist, retrying until both work. Every service starts with this, so
+/// they can start in any order.
 pub async fn connect_and_ensure(
     config: &BusConfig,
     streams: &[crate::streams::StreamDef],
@@ -63,7 +64,13 @@ pub async fn connect_and_ensure(
     let client = connect(config).await;
     let js = async_nats::jetstream::new(client.clone());
     let mut delay = Duration::from_millis(100);
-    while let Err(error) = crate::streams::ensure(&js, streams, config.replicas).await {
+    loop {
+        let ensured = async {
+            crate::streams::ensure(&js, streams, config.replicas).await?;
+            js.get_or_create_stream(crate::deadletters::config(config.replicas)).await?;
+            Ok::<_, async_nats::jetstream::context::CreateStreamError>(())
+        };
+        let Err(error) = ensured.await else { break };
         warn!(%error, "cannot create the streams yet; retrying");
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(MAX_BACKOFF);
@@ -71,15 +78,24 @@ pub async fn connect_and_ensure(
     client
 }
 
-/// Resolves the next time `client` gets its connection back after losing it.
+/// Resolves the next time `client` has reconnected — to a restarted server, or after a
+/// network blip.
+///
+/// Each connection gets a fresh client id from the server, and a restarted server has a
+/// fresh server id, so a change of the pair means "new connection". Watching the pair rather
+/// than the connected/disconnected state also catches outages too short to be sampled.
 pub async fn next_reconnect(client: Client) {
-    let mut was_down = false;
+    let connection = |client: &Client| {
+        let info = client.server_info();
+        (info.server_id, info.client_id)
+    };
+    let first = connection(&client);
     loop {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        match client.connection_state() {
-            async_nats::connection::State::Connected if was_down => return,
-            async_nats::connection::State::Connected => {}
-            _ => was_down = true,
+        if client.connection_state() == async_nats::connection::State::Connected
+            && connection(&client) != first
+        {
+            return;
         }
     }
 }

@@ -5,16 +5,28 @@
 //! ack comes only after the handler has finished, so a crash in between means the message is
 //! delivered again (at-least-once) — which is why every handler is idempotent.
 //!
-//! A message that is not a valid event is logged and terminated: it can never succeed, and
-//! leaving it unacked would block nothing (pull consumers deliver past it) but would be
-//! redelivered forever.
+//! Failures are bounded and visible:
+//! - `Outcome::Retry` naks with a growing delay (the [`RetryPolicy`] backoff list). After
+//!   `max_deliver` attempts JetStream stops redelivering and publishes a *max deliveries*
+//!   advisory, which the DEADLETTERS stream records (see [`crate::deadletters`]).
+//! - `Outcome::Reject`, and a message that is not a valid event, are terminated at once with
+//!   the reason (`+TERM <reason>`); the *terminated* advisory is recorded the same way.
+//!
+//! Either way the consumer moves on: a poison message never blocks the ones behind it.
+//!
+//! Ordered parallelism: with `concurrency` above 1, messages about *different* entities
+//! (the last subject token, e.g. a comment id) are handled at the same time, while the
+//! messages about *one* entity still run one after another, in stream order. Each is acked
+//! on its own, once its work is done.
 
 use crate::event::Event;
 use crate::follow::pause;
 use crate::progress::Progress;
 use crate::streams::StreamDef;
 use async_nats::jetstream::{self, consumer::pull, message::AckKind};
+use futures::stream::FuturesUnordered;
 use futures::StreamExt;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -25,10 +37,10 @@ use tracing::{debug, info, warn, Instrument};
 pub enum Outcome {
     /// The work is done: ack.
     Done,
-    /// It failed for a reason that may pass (a broker hiccup, a fact not known yet):
-    /// nak, and let JetStream redeliver after `after`.
-    Retry { after: Duration, reason: String },
-    /// It can never succeed: terminate, so it is not redelivered.
+    /// It failed for a reason that may pass (a broker hiccup, a flaky dependency): nak, and
+    /// let JetStream redeliver after the policy's backoff for this attempt.
+    Retry { reason: String },
+    /// It can never succeed: terminate, so it is not redelivered (and is dead-lettered).
     Reject { reason: String },
 }
 
@@ -40,126 +52,262 @@ pub struct Delivery {
     pub attempt: i64,
 }
 
-/// A durable pull consumer's settings: explicit acks, redelivery after `ack_wait`.
-pub fn durable(name: &str, filter_subject: Option<String>) -> pull::Config {
-    pull::Config {
-        durable_name: Some(name.to_owned()),
-        filter_subject: filter_subject.unwrap_or_default(),
-        ack_policy: jetstream::consumer::AckPolicy::Explicit,
-        ack_wait: Duration::from_secs(30),
-        deliver_policy: jetstream::consumer::DeliverPolicy::All,
-        ..Default::default()
+/// How often, and how patiently, a failing message is retried.
+#[derive(Clone, Debug)]
+pub struct RetryPolicy {
+    /// The delay before attempt 2, 3, …; the last entry repeats.
+    pub backoff: Vec<Duration>,
+    /// Deliveries in all, after which JetStream gives up on the message.
+    pub max_deliver: i64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            backoff: [250, 1_000, 2_000, 4_000].map(Duration::from_millis).to_vec(),
+            max_deliver: 5,
+        }
     }
 }
 
-/// Runs the durable consumer `config` on `stream` until `shutdown`, calling `handler` for
-/// each event. The consumer is created if missing and resumes from its last ack if it exists.
-/// `progress` (if given) records each handled sequence and when the backlog that existed at
-/// startup has been worked off.
+impl RetryPolicy {
+    /// The nak delay after a failed `attempt` (1-based).
+    pub fn delay_after(&self, attempt: i64) -> Duration {
+        let index = usize::try_from(attempt.max(1) - 1).unwrap_or(0);
+        self.backoff.get(index).or(self.backoff.last()).copied().unwrap_or(Duration::ZERO)
+    }
+}
+
+/// A durable pull consumer and how to run it.
+#[derive(Clone, Debug)]
+pub struct Durable {
+    pub stream: StreamDef,
+    pub config: pull::Config,
+    pub retry: RetryPolicy,
+    /// How many entities may be handled at once (1: strictly one message at a time).
+    pub concurrency: usize,
+}
+
+impl Durable {
+    /// The durable consumer `name` on `stream`, optionally filtered: explicit acks, the
+    /// default retry policy, one message at a time.
+    pub fn new(stream: StreamDef, name: &str, filter_subject: Option<String>) -> Durable {
+        let retry = RetryPolicy::default();
+        let config = pull::Config {
+            durable_name: Some(name.to_owned()),
+            filter_subject: filter_subject.unwrap_or_default(),
+            ack_policy: jetstream::consumer::AckPolicy::Explicit,
+            ack_wait: Duration::from_secs(30),
+            deliver_policy: jetstream::consumer::DeliverPolicy::All,
+            max_deliver: retry.max_deliver,
+            ..Default::default()
+        };
+        Durable { stream, config, retry, concurrency: 1 }
+    }
+
+    pub fn with_concurrency(mut self, concurrency: usize) -> Durable {
+        self.concurrency = concurrency.max(1);
+        // The server must let at least that many messages be unacked at once.
+        self.config.max_ack_pending = self.config.max_ack_pending.max(concurrency as i64 * 4);
+        self
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Durable {
+        self.config.max_deliver = retry.max_deliver;
+        self.retry = retry;
+        self
+    }
+
+    fn name(&self) -> String {
+        self.config.durable_name.clone().unwrap_or_default()
+    }
+}
+
+/// Runs `durable` until `shutdown`, calling `handler` for each event. The consumer is
+/// created if missing and resumes from its last ack if it exists. `progress` (if given)
+/// records each handled sequence and when the backlog that existed at startup is done.
 pub async fn consume<H, Fut>(
     js: jetstream::Context,
-    stream: StreamDef,
-    config: pull::Config,
+    durable: Durable,
     progress: Option<Progress>,
     shutdown: CancellationToken,
-    mut handler: H,
+    handler: H,
 ) where
-    H: FnMut(Event, Delivery) -> Fut,
+    H: Fn(Event, Delivery) -> Fut,
     Fut: Future<Output = Outcome>,
 {
-    let name = config.durable_name.clone().unwrap_or_default();
+    let name = durable.name();
     while !shutdown.is_cancelled() {
-        let messages = match open(&js, stream, &config, progress.as_ref()).await {
+        let messages = match open(&js, &durable, progress.as_ref()).await {
             Ok(messages) => messages,
             Err(error) => {
-                warn!(consumer = %name, stream = stream.name(), %error,
+                warn!(consumer = %name, stream = durable.stream.name(), %error,
                     "cannot open the consumer yet; retrying");
                 pause(&shutdown, Duration::from_millis(500)).await;
                 continue;
             }
         };
-        info!(consumer = %name, stream = stream.name(), "consuming");
-        tokio::pin!(messages);
-        loop {
-            // Shutdown is only checked between messages: one that has been received is
-            // always finished and acked first.
-            let next = tokio::select! {
-                _ = shutdown.cancelled() => return,
-                next = messages.next() => next,
-            };
-            let message = match next {
-                Some(Ok(message)) => message,
-                Some(Err(error)) => {
-                    debug!(consumer = %name, %error, "consumer hiccup (the client retries)");
-                    continue;
-                }
-                None => break,
-            };
-            handle_one(&name, &message, progress.as_ref(), &mut handler).await;
+        info!(consumer = %name, stream = durable.stream.name(), concurrency = durable.concurrency,
+            "consuming");
+        let worker = Worker { name: &name, durable: &durable, progress: progress.as_ref(), handler: &handler };
+        if worker.run(messages, &shutdown).await == Ended::Shutdown {
+            return;
         }
         pause(&shutdown, Duration::from_millis(200)).await;
     }
 }
 
-async fn handle_one<H, Fut>(
-    consumer: &str,
-    message: &jetstream::Message,
-    progress: Option<&Progress>,
-    handler: &mut H,
-) where
-    H: FnMut(Event, Delivery) -> Fut,
+#[derive(PartialEq)]
+enum Ended {
+    Shutdown,
+    StreamClosed,
+}
+
+struct Worker<'a, H> {
+    name: &'a str,
+    durable: &'a Durable,
+    progress: Option<&'a Progress>,
+    handler: &'a H,
+}
+
+impl<H, Fut> Worker<'_, H>
+where
+    H: Fn(Event, Delivery) -> Fut,
     Fut: Future<Output = Outcome>,
 {
-    let Ok(meta) = message.info() else {
-        warn!(consumer, subject = %message.subject, "a message without JetStream metadata");
-        return;
-    };
-    let delivery = Delivery { stream_sequence: meta.stream_sequence, attempt: meta.delivered };
-    let pending = meta.pending;
-    let outcome = match Event::from_json(&message.payload) {
-        Ok(event) => {
-            let span = tracing::info_span!("event", consumer, event_id = %event.id,
-                event_type = event.body.type_name(), subject = %message.subject,
-                correlation_id = %event.correlationid, attempt = delivery.attempt);
-            handler(event, delivery).instrument(span).await
+    /// Pulls messages and dispatches them: at most `concurrency` in flight, one at a time
+    /// per entity, the rest of an entity's messages queued behind the one running.
+    async fn run(&self, messages: pull::Stream, shutdown: &CancellationToken) -> Ended {
+        tokio::pin!(messages);
+        let limit = self.durable.concurrency;
+        let mut in_flight = FuturesUnordered::new();
+        // Entities with a message in flight, and their messages waiting behind it.
+        let mut busy: HashMap<String, VecDeque<jetstream::Message>> = HashMap::new();
+        let mut queued = 0usize;
+        let mut stopping = false;
+        loop {
+            let may_pull = !stopping && in_flight.len() < limit && queued < limit * 4;
+            tokio::select! {
+                // Finishing work comes first, so a freed entity's next message starts at once.
+                biased;
+                Some(entity) = in_flight.next(), if !in_flight.is_empty() => {
+                    match busy.get_mut(&entity).and_then(VecDeque::pop_front) {
+                        Some(next) => {
+                            queued -= 1;
+                            in_flight.push(self.handle_one(entity, next));
+                        }
+                        None => {
+                            busy.remove(&entity);
+                        }
+                    }
+                }
+                // On the stop signal, take nothing new; what is in flight finishes and is
+                // acked. Messages still queued are handed back at once (nak, no delay).
+                _ = shutdown.cancelled(), if !stopping => {
+                    stopping = true;
+                    for message in busy.values_mut().flat_map(std::mem::take) {
+                        let _ = message.ack_with(AckKind::Nak(None)).await;
+                    }
+                    queued = 0;
+                }
+                next = messages.next(), if may_pull => match next {
+                    Some(Ok(message)) => {
+                        let entity = entity_of(&message.subject).to_owned();
+                        if let Some(waiting) = busy.get_mut(&entity) {
+                            waiting.push_back(message);
+                            queued += 1;
+                        } else {
+                            busy.insert(entity.clone(), VecDeque::new());
+                            in_flight.push(self.handle_one(entity, message));
+                        }
+                    }
+                    Some(Err(error)) => debug!(consumer = self.name, %error,
+                        "consumer hiccup (the client retries)"),
+                    None => {
+                        while in_flight.next().await.is_some() {}
+                        return Ended::StreamClosed;
+                    }
+                },
+            }
+            if stopping && in_flight.is_empty() {
+                return Ended::Shutdown;
+            }
         }
-        Err(error) => Outcome::Reject { reason: format!("not a valid event: {error}") },
-    };
-    let ack = match &outcome {
-        Outcome::Done => AckKind::Ack,
-        Outcome::Retry { after, reason } => {
-            warn!(consumer, sequence = delivery.stream_sequence, attempt = delivery.attempt,
-                %reason, "will retry");
-            AckKind::Nak(Some(*after))
-        }
-        Outcome::Reject { reason } => {
-            warn!(consumer, sequence = delivery.stream_sequence, subject = %message.subject,
-                %reason, "rejected; terminating the message");
-            AckKind::Term
-        }
-    };
-    if let Err(error) = message.ack_with(ack).await {
-        // The work is done but the ack was lost: the message will be redelivered, and the
-        // idempotent handler will recognise it.
-        warn!(consumer, sequence = delivery.stream_sequence, %error, "ack failed");
     }
-    if let Some(progress) = progress {
-        progress.applied(delivery.stream_sequence, pending);
+
+    /// Decodes, handles and acks one message; returns its entity.
+    async fn handle_one(&self, entity: String, message: jetstream::Message) -> String {
+        let consumer = self.name;
+        let Ok(meta) = message.info() else {
+            warn!(consumer, subject = %message.subject, "a message without JetStream metadata");
+            return entity;
+        };
+        let delivery = Delivery { stream_sequence: meta.stream_sequence, attempt: meta.delivered };
+        let pending = meta.pending;
+        let outcome = match Event::from_json(&message.payload) {
+            Ok(event) => {
+                let span = tracing::info_span!("event", consumer, event_id = %event.id,
+                    event_type = event.body.type_name(), subject = %message.subject,
+                    correlation_id = %event.correlationid, attempt = delivery.attempt);
+                (self.handler)(event, delivery).instrument(span).await
+            }
+            Err(error) => Outcome::Reject { reason: format!("not a valid event: {error}") },
+        };
+        let sequence = delivery.stream_sequence;
+        let acked = match &outcome {
+            Outcome::Done => message.ack().await,
+            Outcome::Retry { reason } => {
+                let last = delivery.attempt >= self.durable.retry.max_deliver;
+                let delay = self.durable.retry.delay_after(delivery.attempt);
+                warn!(consumer, sequence, attempt = delivery.attempt, %reason,
+                    "{}", if last { "failed for the last time: JetStream gives up (dead letter)" }
+                          else { "failed; will retry" });
+                message.ack_with(AckKind::Nak(Some(delay))).await
+            }
+            Outcome::Reject { reason } => {
+                warn!(consumer, sequence, subject = %message.subject, %reason,
+                    "rejected; terminating the message (dead letter)");
+                terminate(&message, reason).await
+            }
+        };
+        if let Err(error) = acked {
+            // The work is done but the ack was lost: the message will be redelivered, and the
+            // idempotent handler will recognise it.
+            warn!(consumer, sequence, %error, "ack failed");
+        }
+        if let Some(progress) = self.progress {
+            progress.applied(sequence, pending);
+        }
+        entity
     }
+}
+
+/// The entity a message is about: the last token of its subject (`…CommentCreated.<id>`).
+pub fn entity_of(subject: &str) -> &str {
+    subject.rsplit('.').next().unwrap_or(subject)
+}
+
+/// Terminates a message with a reason, which the server puts into its *terminated*
+/// advisory (async-nats' `AckKind::Term` carries none).
+async fn terminate(message: &jetstream::Message, reason: &str) -> Result<(), async_nats::Error> {
+    let Some(reply) = message.reply.clone() else {
+        return Err("not a JetStream message".into());
+    };
+    let body = format!("+TERM {}", reason.replace(['\r', '\n'], " "));
+    message.context.client().publish(reply, body.into()).await?;
+    Ok(())
 }
 
 /// Gets or creates the durable consumer and starts pulling. Marks the backlog as worked off
 /// at once if the consumer has nothing pending.
 async fn open(
     js: &jetstream::Context,
-    stream: StreamDef,
-    config: &pull::Config,
+    durable: &Durable,
     progress: Option<&Progress>,
 ) -> Result<pull::Stream, async_nats::Error> {
-    let handle = js.get_stream(stream.name()).await?;
-    let name = config.durable_name.clone().unwrap_or_default();
+    let handle = js.get_stream(durable.stream.name()).await?;
     let mut consumer: jetstream::consumer::PullConsumer =
-        handle.get_or_create_consumer(&name, config.clone()).await?;
+        handle.get_or_create_consumer(&durable.name(), durable.config.clone()).await?;
     let info = consumer.info().await?;
     if info.num_pending == 0 {
         if let Some(progress) = progress {
@@ -167,4 +315,23 @@ async fn open(
         }
     }
     Ok(consumer.messages().await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_grows_and_then_repeats_its_last_step() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.delay_after(1), Duration::from_millis(250));
+        assert_eq!(policy.delay_after(2), Duration::from_secs(1));
+        assert_eq!(policy.delay_after(9), Duration::from_secs(4));
+    }
+
+    #[test]
+    fn the_entity_is_the_last_subject_token() {
+        assert_eq!(entity_of("comments.CommentCreated.abc"), "abc");
+        assert_eq!(entity_of("plain"), "plain");
+    }
 }

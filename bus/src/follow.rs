@@ -19,9 +19,11 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-/// Reads `stream` from the beginning (as `reader`, which names the consumer) and calls `apply(event, stream_sequence)` for each event,
-/// in stream order, until `shutdown`. `progress` records each applied sequence and when the
-/// startup replay has caught up.
+/// Reads `stream` from the beginning (as `reader`, which names the consumer) and calls
+/// `apply(event, stream_sequence)` for each event, in stream order, until `shutdown`.
+/// `progress` records each applied sequence and when the startup replay has caught up.
+/// A message that is not a valid event (someone published garbage on our subjects) cannot
+/// change state: it is logged and skipped.
 pub async fn follow<F>(
     js: jetstream::Context,
     stream: StreamDef,
@@ -32,17 +34,40 @@ pub async fn follow<F>(
 ) where
     F: FnMut(Event, u64),
 {
+    let name = stream.name();
+    follow_messages(js, name, reader, progress, shutdown, |subject, payload, sequence| {
+        match Event::from_json(payload) {
+            Ok(event) => apply(event, sequence),
+            Err(error) => {
+                warn!(stream = name, sequence, %error, %subject, "not a valid event; skipped")
+            }
+        }
+    })
+    .await
+}
+
+/// Like [`follow`], for any stream: `apply(subject, payload, stream_sequence)`.
+pub async fn follow_messages<F>(
+    js: jetstream::Context,
+    stream: &str,
+    reader: &str,
+    progress: Progress,
+    shutdown: CancellationToken,
+    mut apply: F,
+) where
+    F: FnMut(&str, &[u8], u64),
+{
     let started = std::time::Instant::now();
     let mut replayed: u64 = 0;
     let mut announced = false;
     while !shutdown.is_cancelled() {
-        // Resume after the last applied event, so a recreated consumer neither skips nor
+        // Resume after the last applied message, so a recreated consumer neither skips nor
         // repeats anything.
         let start = progress.applied_sequence() + 1;
         let messages = match open(&js, stream, reader, start, &progress).await {
             Ok(messages) => messages,
             Err(error) => {
-                warn!(stream = stream.name(), %error, "cannot read the stream yet; retrying");
+                warn!(stream, %error, "cannot read the stream yet; retrying");
                 pause(&shutdown, Duration::from_millis(500)).await;
                 continue;
             }
@@ -56,7 +81,7 @@ pub async fn follow<F>(
                 // A restarted server may have lost our ephemeral consumer; the client would
                 // notice only after missing several heartbeats. Start over at once instead.
                 _ = &mut reconnected => {
-                    info!(stream = stream.name(), from = progress.applied_sequence() + 1,
+                    info!(stream, from = progress.applied_sequence() + 1,
                         "reconnected; reopening the stream where we left off");
                     break;
                 }
@@ -67,30 +92,22 @@ pub async fn follow<F>(
                 Some(Err(error)) => {
                     // The client recreates the consumer by itself after a missed heartbeat
                     // (for example while the broker restarts); just say so.
-                    debug!(stream = stream.name(), %error, "ordered consumer hiccup");
+                    debug!(stream, %error, "ordered consumer hiccup");
                     continue;
                 }
                 None => break,
             };
             let Ok(meta) = message.info() else {
-                warn!(stream = stream.name(), "a message without JetStream metadata; skipped");
+                warn!(stream, "a message without JetStream metadata; skipped");
                 continue;
             };
             let (sequence, pending) = (meta.stream_sequence, meta.pending);
-            match Event::from_json(&message.payload) {
-                Ok(event) => {
-                    apply(event, sequence);
-                    replayed += 1;
-                }
-                // Someone published garbage on our subjects. It is not an event, so it
-                // cannot change state; skip it and keep going.
-                Err(error) => warn!(stream = stream.name(), sequence, %error,
-                    subject = %message.subject, "not a valid event; skipped"),
-            }
+            apply(&message.subject, &message.payload, sequence);
+            replayed += 1;
             progress.applied(sequence, pending);
             if !announced && progress.is_caught_up() {
                 announced = true;
-                info!(stream = stream.name(), events = replayed,
+                info!(stream, messages = replayed,
                     elapsed_ms = started.elapsed().as_millis() as u64, "replay caught up");
             }
         }
@@ -102,16 +119,16 @@ pub async fn follow<F>(
 /// at once if there is nothing to replay.
 async fn open(
     js: &jetstream::Context,
-    stream: StreamDef,
+    stream: &str,
     reader: &str,
     start: u64,
     progress: &Progress,
 ) -> Result<consumer::pull::Ordered, async_nats::Error> {
-    let mut handle = js.get_stream(stream.name()).await?;
+    let mut handle = js.get_stream(stream).await?;
     let last = handle.info().await?.state.last_sequence;
     if last < start && !progress.is_caught_up() {
         progress.mark_caught_up();
-        info!(stream = stream.name(), "nothing to replay; caught up");
+        info!(stream, "nothing to replay; caught up");
     }
     let consumer = handle
         .create_consumer(OrderedConfig {

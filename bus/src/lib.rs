@@ -17,7 +17,12 @@
 //! - [`follow`]: replay a stream from its first message and keep following it (how posts and
 //!   comments rebuild their state), with a [`progress::Progress`] that says when the replay
 //!   has caught up.
-//! - [`consume`]: the durable consumer loop — decode, hand to the service, ack after the work.
+//! - [`consume`]: the durable consumer loop — decode, hand to the service, ack after the work;
+//!   bounded retries with backoff, dead letters, and ordered parallelism (serial per entity,
+//!   parallel across entities).
+//! - [`deadletters`]: the DEADLETTERS stream, which captures JetStream's own advisories about
+//!   messages a consumer gave up on.
+//! - [`discovery`]: registering with the NATS services API, and pinging who is up.
 //! - [`progress`]: "have I applied everything up to sequence N yet?", as a watch channel.
 //! - [`shutdown`]: Ctrl-C / SIGTERM as a cancellation token, and the tracing setup.
 //! - `testing` (feature `testing`): start a real nats-server on a random port for tests.
@@ -25,6 +30,8 @@
 pub mod config;
 pub mod connect;
 pub mod consume;
+pub mod deadletters;
+pub mod discovery;
 pub mod event;
 pub mod follow;
 pub mod ids;

@@ -50,6 +50,10 @@ impl Publisher {
         self.client.connection_state() == State::Connected
     }
 
+    pub fn client(&self) -> Client {
+        self.client.clone()
+    }
+
     pub fn jetstream(&self) -> &jetstream::Context {
         &self.js
     }

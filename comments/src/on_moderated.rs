@@ -52,7 +52,7 @@ pub fn handle(comments: &Comments, decision: &Event) -> Decision {
 
 /// Performs the decision and says whether the message can be acked.
 pub async fn interpret(decision: Decision, app: &AppState) -> Outcome {
-    let retry = |reason: String| Outcome::Retry { after: Duration::from_secs(1), reason };
+    let retry = |reason: String| Outcome::Retry { reason };
     match decision {
         Decision::Publish(update) => match app.publisher.publish(&update).await {
             Ok(stored) => {

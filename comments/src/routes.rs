@@ -103,6 +103,12 @@ async fn existing_post(app: &AppState, raw_id: &str) -> Result<PostId, ApiError>
 }
 
 async fn health(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
+    let (status, body) = status(&app);
+    (status, Json(body))
+}
+
+/// The service's state, for `/health` and the NATS status endpoint.
+pub fn status(app: &AppState) -> (StatusCode, Value) {
     let ready = app.progress.is_caught_up();
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = json!({
@@ -111,5 +117,5 @@ async fn health(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
         "broker": if app.publisher.is_connected() { "connected" } else { "disconnected" },
         "appliedSequence": app.progress.applied_sequence(),
     });
-    (status, Json(body))
+    (status, body)
 }

@@ -5,7 +5,7 @@ use crate::domain::Comments;
 use crate::on_moderated;
 use crate::lookup::Lookup;
 use crate::routes::{router, AppState};
-use bus::consume::{consume, durable};
+use bus::consume::{consume, Durable};
 use bus::progress::Progress;
 use bus::{Publisher, StreamDef};
 use parking_lot::RwLock;
@@ -63,8 +63,7 @@ impl Application {
             }
             consume(
                 js,
-                StreamDef::Moderation,
-                durable(CONSUMER, None),
+                Durable::new(StreamDef::Moderation, CONSUMER, None),
                 None,
                 shutdown.clone(),
                 |event, delivery| {
@@ -76,8 +75,14 @@ impl Application {
             )
             .await
         };
-        let serve = web::server::serve(self.listener, router(self.state), shutdown.clone());
-        let (served, (), ()) = tokio::join!(serve, follow, decisions);
+        let announce = bus::discovery::announce(
+            self.state.publisher.client(),
+            "comments",
+            shutdown.clone(),
+            || crate::routes::status(&state).1,
+        );
+        let serve = web::server::serve(self.listener, router(self.state.clone()), shutdown.clone());
+        let (served, (), (), ()) = tokio::join!(serve, follow, decisions, announce);
         served?;
         Ok(())
     }

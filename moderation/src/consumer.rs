@@ -1,9 +1,9 @@
 //! The durable consumer `moderation`: one `CommentModerated` per `CommentCreated`.
 
-use crate::policy::moderate;
-use bus::consume::Outcome;
+use crate::config::Knobs;
+use crate::policy::Policy;
+use bus::consume::{Delivery, Outcome};
 use bus::{CommentCreated, CommentModerated, Event, EventBody, Publisher};
-use std::time::Duration;
 
 /// The durable consumer's name. Several moderation instances share it and so share the
 /// work (competing consumers).
@@ -12,7 +12,7 @@ pub const CONSUMER: &str = "moderation";
 /// Decides the `CommentModerated` event for a `CommentCreated` (pure). Its id is derived
 /// from the cause's id, so moderating the same comment twice publishes the same event id and
 /// JetStream stores it once.
-pub fn handle(event: &Event) -> Option<Event> {
+pub fn handle(event: &Event, policy: &Policy) -> Option<Event> {
     let EventBody::CommentCreated(CommentCreated { id, post_id, content, .. }) = &event.body
     else {
         return None;
@@ -23,23 +23,44 @@ pub fn handle(event: &Event) -> Option<Event> {
             id: *id,
             post_id: *post_id,
             content: content.clone(),
-            status: moderate(content),
+            status: policy.moderate(content),
         }),
     ))
 }
 
-/// Publishes the decision. A broker hiccup is retried; nothing else can fail.
-pub async fn interpret(decision: Option<Event>, publisher: &Publisher) -> Outcome {
+/// Publishes the decision — after the workshop knobs have had their say (a delay, a
+/// simulated transient failure). A failure is retried by the consumer loop.
+pub async fn interpret(decision: Option<Event>, delivery: Delivery, knobs: &Knobs, publisher: &Publisher) -> Outcome {
     let Some(decision) = decision else {
         return Outcome::Done;
     };
+    if let Err(reason) = simulate_human(knobs, delivery).await {
+        return Outcome::Retry { reason };
+    }
     match publisher.publish(&decision).await {
         Ok(stored) => {
             tracing::info!(event_id = %decision.id, duplicate = stored.duplicate, "comment moderated");
             Outcome::Done
         }
-        Err(error) => Outcome::Retry { after: Duration::from_secs(1), reason: error.to_string() },
+        Err(error) => Outcome::Retry { reason: error.to_string() },
     }
+}
+
+/// The knobs: wait `delay`, then fail if this is one of the first `fail_first` attempts,
+/// or with probability `fail_rate`.
+async fn simulate_human(knobs: &Knobs, delivery: Delivery) -> Result<(), String> {
+    if !knobs.delay.is_zero() {
+        tokio::time::sleep(knobs.delay).await;
+    }
+    if delivery.attempt <= knobs.fail_first {
+        return Err(format!("simulated failure (MODERATION_FAIL_FIRST={})", knobs.fail_first));
+    }
+    // A uniform number in [0, 1) from a random uuid: no extra dependency for a coin toss.
+    let draw = (uuid::Uuid::new_v4().as_u128() >> 75) as f64 / (1u64 << 53) as f64;
+    if draw < knobs.fail_rate {
+        return Err(format!("simulated failure (MODERATION_FAIL_RATE={})", knobs.fail_rate));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -62,12 +83,11 @@ mod tests {
     #[test]
     fn given_a_comment_when_moderated_then_one_decision_with_a_derived_id() {
         let created = comment("an orange cat");
-        let decision = handle(&created).expect("a decision");
+        let decision = handle(&created, &Policy::default()).expect("a decision");
         assert_eq!(decision.id, created.id.derive("CommentModerated"));
         assert_eq!(decision.correlationid, created.correlationid);
         let EventBody::CommentModerated(m) = decision.body else { panic!("not a decision") };
         assert_eq!(m.status, CommentStatus::Rejected);
-        assert_eq!(handle(&created).map(|d| d.id), Some(created.id.derive("CommentModerated")));
     }
 
     #[test]
@@ -76,6 +96,16 @@ mod tests {
             EventBody::PostCreated(bus::PostCreated { id: PostId::new(), title: "t".into() }),
             CorrelationId::new(),
         );
-        assert!(handle(&post).is_none());
+        assert!(handle(&post, &Policy::default()).is_none());
+    }
+
+    #[tokio::test]
+    async fn the_first_attempts_fail_when_asked_to() {
+        let knobs = Knobs { fail_first: 2, ..Knobs::default() };
+        let attempt = |n| Delivery { stream_sequence: 1, attempt: n };
+        assert!(simulate_human(&knobs, attempt(2)).await.is_err());
+        assert!(simulate_human(&knobs, attempt(3)).await.is_ok());
+        let always = Knobs { fail_rate: 1.0, ..Knobs::default() };
+        assert!(simulate_human(&always, attempt(9)).await.is_err());
     }
 }

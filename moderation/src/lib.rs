@@ -1,6 +1,7 @@
 //! The moderation service (port 4003): reads every `CommentCreated` and publishes a
 //! `CommentModerated` with status `approved`, or `rejected` if the comment mentions
-//! "orange". It has no state and no write API; `GET /health` is its only route.
+//! "orange". It has no state and no write API; `GET /health` is its only route. Up to
+//! `MODERATION_CONCURRENCY` comments are moderated at once.
 //!
 //! It reads COMMENTS through the durable pull consumer `moderation` (filter
 //! `comments.CommentCreated.>`). The server remembers how far that consumer has acked, so
@@ -9,14 +10,18 @@
 //!
 //! # Layout
 //!
+//! - [`config`]: the settings, including the workshop knobs (a slow or flaky moderator,
+//!   the rejected words, how many comments to moderate at once).
 //! - [`policy`]: the pure rule — which comments are rejected.
 //! - [`consumer`]: decode → [`consumer::handle`] (pure) → [`consumer::interpret`] (publish).
 //! - [`routes`]: `GET /health` and [`routes::router`].
 //! - [`startup`]: [`startup::Application`] — bind, connect, then serve and consume.
 
+pub mod config;
 pub mod consumer;
 pub mod policy;
 pub mod routes;
 pub mod startup;
 
+pub use config::Settings;
 pub use startup::Application;

@@ -12,6 +12,12 @@ pub fn router(publisher: Publisher) -> Router {
 }
 
 async fn health(State(publisher): State<Publisher>) -> (StatusCode, Json<Value>) {
+    let (status, body) = status(&publisher);
+    (status, Json(body))
+}
+
+/// The service's state, for `/health` and the NATS status endpoint.
+pub fn status(publisher: &Publisher) -> (StatusCode, Value) {
     let connected = publisher.is_connected();
     let status = if connected { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = json!({
@@ -19,5 +25,5 @@ async fn health(State(publisher): State<Publisher>) -> (StatusCode, Json<Value>)
         "status": if connected { "ready" } else { "waiting for the broker" },
         "broker": if connected { "connected" } else { "disconnected" },
     });
-    (status, Json(body))
+    (status, body)
 }

@@ -1,26 +1,28 @@
 //! Building and running the service: serve `/health` and consume new comments until the
 //! stop signal.
 
+use crate::config::Settings;
 use crate::consumer::{self, CONSUMER};
 use crate::routes::router;
-use bus::consume::{consume, durable};
+use bus::consume::{consume, Durable};
 use bus::{Publisher, StreamDef};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use web::ServiceSettings;
 
 pub struct Application {
     listener: TcpListener,
     port: u16,
     publisher: Publisher,
+    settings: Settings,
 }
 
 impl Application {
-    pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
-        let (listener, port) = web::server::bind(&settings.host, settings.port).await?;
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let service = &settings.service;
+        let (listener, port) = web::server::bind(&service.host, service.port).await?;
         let streams = [StreamDef::Comments, StreamDef::Moderation];
-        let client = bus::connect::connect_and_ensure(&settings.bus, &streams).await;
-        Ok(Application { listener, port, publisher: Publisher::new(client) })
+        let client = bus::connect::connect_and_ensure(&service.bus, &streams).await;
+        Ok(Application { listener, port, publisher: Publisher::new(client), settings })
     }
 
     pub fn port(&self) -> u16 {
@@ -28,21 +30,33 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        tracing::info!(port = self.port, "moderation listening");
+        let Settings { policy, knobs, concurrency, .. } = self.settings;
+        tracing::info!(port = self.port, concurrency, ?knobs, "moderation listening");
         let publisher = self.publisher.clone();
+        let durable = Durable::new(
+            StreamDef::Comments,
+            CONSUMER,
+            Some(StreamDef::Comments.subjects_of("CommentCreated")),
+        )
+        .with_concurrency(concurrency);
         let new_comments = consume(
             publisher.jetstream().clone(),
-            StreamDef::Comments,
-            durable(CONSUMER, Some(StreamDef::Comments.subjects_of("CommentCreated"))),
+            durable,
             None,
             shutdown.clone(),
-            |event, _delivery| {
-                let publisher = publisher.clone();
-                async move { consumer::interpret(consumer::handle(&event), &publisher).await }
+            |event, delivery| {
+                let decision = consumer::handle(&event, &policy);
+                consumer::interpret(decision, delivery, &knobs, &publisher)
             },
         );
-        let serve = web::server::serve(self.listener, router(self.publisher), shutdown);
-        let (served, ()) = tokio::join!(serve, new_comments);
+        let announce = bus::discovery::announce(
+            self.publisher.client(),
+            "moderation",
+            shutdown.clone(),
+            || crate::routes::status(&self.publisher).1,
+        );
+        let serve = web::server::serve(self.listener, router(self.publisher.clone()), shutdown);
+        let (served, (), ()) = tokio::join!(serve, new_comments, announce);
         served?;
         Ok(())
     }

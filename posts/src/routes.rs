@@ -72,6 +72,12 @@ async fn list_posts(State(app): State<AppState>) -> Result<Json<Vec<Post>>, ApiE
 }
 
 async fn health(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
+    let (status, body) = status(&app);
+    (status, Json(body))
+}
+
+/// The service's state, for `/health` and the NATS status endpoint.
+pub fn status(app: &AppState) -> (StatusCode, Value) {
     let ready = app.progress.is_caught_up();
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = json!({
@@ -81,5 +87,5 @@ async fn health(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
         "posts": app.posts.read().list().len(),
         "appliedSequence": app.progress.applied_sequence(),
     });
-    (status, Json(body))
+    (status, body)
 }

@@ -46,8 +46,15 @@ impl Application {
             shutdown.clone(),
             move |event, _sequence| posts.write().apply(&event.body),
         );
+        let state = self.state.clone();
+        let announce = bus::discovery::announce(
+            self.state.publisher.client(),
+            "posts",
+            shutdown.clone(),
+            || crate::routes::status(&state).1,
+        );
         let serve = web::server::serve(self.listener, router(self.state), shutdown);
-        let (served, ()) = tokio::join!(serve, follow);
+        let (served, (), ()) = tokio::join!(serve, follow, announce);
         served?;
         Ok(())
     }

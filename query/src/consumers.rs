@@ -1,15 +1,21 @@
-//! Replaying and following POSTS and COMMENTS into the read model.
+//! Replaying and following the streams into the read model.
 //!
-//! Each stream has a durable consumer named after this instance. On every start the old
-//! consumer is deleted and a fresh one created from the first message: the read model lives
-//! only in memory, so it must be rebuilt from the whole history. (A durable rather than an
-//! ordered consumer, so that `make status` can show query's backlog while it is down.)
+//! POSTS, COMMENTS and MODERATION each have a durable consumer named after this instance.
+//! On every start the old consumer is deleted and a fresh one created from the first
+//! message: the read model lives only in memory, so it must be rebuilt from the whole
+//! history. (A durable rather than an ordered consumer, so that `make status` and `/system`
+//! show query's backlog while it is down.) MODERATION is read only for the comments'
+//! timelines: `CommentUpdated` already carries each outcome.
+//!
+//! DEADLETTERS is followed with an ordered consumer: it is a log to show, not work to do.
 
+use crate::dead_letters::DeadLetters;
 use crate::live::Changes;
 use crate::projection::ReadModel;
 use async_nats::jetstream;
 use async_nats::jetstream::stream::ConsumerErrorKind;
-use bus::consume::{consume, durable, Outcome};
+use bus::consume::{consume, Durable, Outcome};
+use bus::deadletters::Record;
 use bus::progress::Progress;
 use bus::StreamDef;
 use parking_lot::RwLock;
@@ -17,9 +23,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// The streams query reads. (MODERATION is not needed: `CommentUpdated` carries the
-/// outcome.)
-pub const STREAMS: [StreamDef; 2] = [StreamDef::Posts, StreamDef::Comments];
+/// The event streams query reads.
+pub const STREAMS: [StreamDef; 3] = [StreamDef::Posts, StreamDef::Comments, StreamDef::Moderation];
 
 /// Deletes this instance's old consumer on `stream`, retrying while the broker is away, so
 /// the next `consume` starts from the first event.
@@ -41,7 +46,7 @@ fn is_not_found(error: &jetstream::stream::ConsumerError) -> bool {
         if e.error_code() == jetstream::ErrorCode::CONSUMER_NOT_FOUND)
 }
 
-/// Consumes `stream` into `model` until `shutdown`.
+/// Consumes `stream` into `model` until `shutdown`, announcing each changed post.
 pub async fn follow_into(
     js: jetstream::Context,
     stream: StreamDef,
@@ -51,12 +56,28 @@ pub async fn follow_into(
     progress: Progress,
     shutdown: CancellationToken,
 ) {
-    consume(js, stream, durable(&name, None), Some(progress), shutdown, |event, _delivery| {
+    let durable = Durable::new(stream, &name, None);
+    consume(js, durable, Some(progress), shutdown, |event, _delivery| {
         let mut model = model.write();
-        if let Some(post) = model.apply(&event.body) {
+        if let Some(post) = model.apply(&event) {
             changes.announce(&model, post);
         }
         std::future::ready(Outcome::Done)
+    })
+    .await
+}
+
+/// Follows DEADLETTERS into `letters` until `shutdown`.
+pub async fn follow_dead_letters(
+    js: jetstream::Context,
+    letters: Arc<RwLock<DeadLetters>>,
+    shutdown: CancellationToken,
+) {
+    let stream = bus::deadletters::STREAM;
+    bus::follow::follow_messages(js, stream, "query", Progress::new(), shutdown, |subject, payload, sequence| {
+        if let Some(record) = Record::parse(subject, payload, sequence) {
+            letters.write().apply(record);
+        }
     })
     .await
 }

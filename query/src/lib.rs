@@ -10,9 +10,13 @@
 //!
 //! - [`config`]: the settings — the service settings plus the instance name, which names
 //!   the durable consumers so several query instances each keep their own.
+//! - [`dead_letters`]: the dead letters (from the DEADLETTERS stream) and retrying one.
+//! - [`system`]: the live system view of `GET /system` — services up (NATS services API
+//!   pings), stream sizes, consumer backlogs, dead letters.
+//! - [`timeline`]: each comment's event history, hop by hop.
 //! - [`projection`]: the read model — a pure fold of events that reaches the same state
 //!   whatever the order or duplication of delivery (property-tested).
-//! - [`consumers`]: replaying and following both streams into the read model.
+//! - [`consumers`]: replaying and following the streams into the read model.
 //! - [`live`]: `GET /posts/events`, the server-sent-events stream of read-model changes
 //!   for the web client (a snapshot first, then one event per changed post).
 //! - [`routes`]: the HTTP handlers and [`routes::router`].
@@ -20,9 +24,12 @@
 
 pub mod config;
 pub mod consumers;
+pub mod dead_letters;
 pub mod live;
 pub mod projection;
+pub mod timeline;
 pub mod routes;
+pub mod system;
 pub mod startup;
 
 pub use config::Settings;

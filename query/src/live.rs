@@ -1,4 +1,5 @@
-//! Live updates for the web client: `GET /posts/events`, a server-sent-events stream.
+//! Live updates for the web client: `GET /posts/events` (and `GET /system/events`),
+//! server-sent-events streams.
 //!
 //! A client that connects (or reconnects) first gets `event: snapshot` with every post, so
 //! it never misses an update that happened while it was away; after that, one
@@ -76,6 +77,20 @@ pub async fn events(State(app): State<AppState>) -> Sse<impl Stream<Item = Resul
                 Err(broadcast::error::RecvError::Closed) => None,
             },
         }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(10)))
+}
+
+/// `GET /system/events`: the system view now, then again each time it changes.
+pub async fn system_events(State(app): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let receiver = app.system.subscribe();
+    let stream = stream::unfold((app, receiver, true), |(app, mut receiver, first)| async move {
+        if !first {
+            app.until_stopped(receiver.changed()).await?.ok()?;
+        }
+        let json = receiver.borrow_and_update().to_string();
+        let event = Event::default().event("system").data(json);
+        Some((Ok(event), (app, receiver, false)))
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(10)))
 }

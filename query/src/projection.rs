@@ -11,7 +11,8 @@
 //! - a comment keeps its highest version (`CommentCreated` is version 0): an update that
 //!   arrives late or twice never overwrites a newer one.
 
-use bus::{CommentCreated, CommentId, CommentStatus, CommentUpdated, EventBody, PostCreated, PostId};
+use crate::timeline::{TimelineView, Timelines};
+use bus::{CommentCreated, CommentId, CommentStatus, CommentUpdated, Event, EventBody, PostCreated, PostId};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -41,13 +42,16 @@ pub struct ReadModel {
     titles: BTreeMap<PostId, String>,
     /// Comments by post, including posts not seen yet.
     comments: HashMap<PostId, BTreeMap<CommentId, CommentState>>,
+    /// Each comment's event history.
+    timelines: Timelines,
 }
 
 impl ReadModel {
     /// Applies one event. Returns the post whose view changed, if any (a duplicate or an
     /// outdated update changes nothing).
-    pub fn apply(&mut self, event: &EventBody) -> Option<PostId> {
-        match event {
+    pub fn apply(&mut self, event: &Event) -> Option<PostId> {
+        self.timelines.record(event.id, event.time, event.correlationid, &event.body);
+        match &event.body {
             EventBody::PostCreated(PostCreated { id, title }) => {
                 let is_new = !self.titles.contains_key(id);
                 if is_new {
@@ -80,6 +84,10 @@ impl ReadModel {
         }
     }
 
+    pub fn timeline(&self, comment: CommentId) -> Option<TimelineView> {
+        self.timelines.view(comment)
+    }
+
     pub fn post_count(&self) -> usize {
         self.titles.len()
     }
@@ -108,23 +116,28 @@ impl ReadModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bus::CorrelationId;
     use proptest::prelude::*;
 
-    fn post(id: PostId) -> EventBody {
-        EventBody::PostCreated(PostCreated { id, title: format!("post {id}") })
+    fn event(body: EventBody) -> Event {
+        Event::new(body, CorrelationId::new())
     }
 
-    fn created(post_id: PostId, id: CommentId) -> EventBody {
-        EventBody::CommentCreated(CommentCreated {
+    fn post(id: PostId) -> Event {
+        event(EventBody::PostCreated(PostCreated { id, title: format!("post {id}") }))
+    }
+
+    fn created(post_id: PostId, id: CommentId) -> Event {
+        event(EventBody::CommentCreated(CommentCreated {
             id,
             post_id,
             content: "hi".into(),
             status: CommentStatus::Pending,
-        })
+        }))
     }
 
-    fn updated(post_id: PostId, id: CommentId, status: CommentStatus, version: u64) -> EventBody {
-        EventBody::CommentUpdated(CommentUpdated { id, post_id, content: "hi".into(), status, version })
+    fn updated(post_id: PostId, id: CommentId, status: CommentStatus, version: u64) -> Event {
+        event(EventBody::CommentUpdated(CommentUpdated { id, post_id, content: "hi".into(), status, version }))
     }
 
     #[test]
@@ -149,7 +162,7 @@ mod tests {
 
     /// A history as the system would write it: posts, each comment created and then
     /// updated through versions 1..=n.
-    fn history() -> impl Strategy<Value = Vec<EventBody>> {
+    fn history() -> impl Strategy<Value = Vec<Event>> {
         let statuses = prop_oneof![Just(CommentStatus::Approved), Just(CommentStatus::Rejected)];
         let comment = (proptest::collection::vec(statuses, 0..3), any::<bool>());
         let comments = proptest::collection::vec(comment, 0..4);
@@ -173,12 +186,14 @@ mod tests {
         })
     }
 
-    fn fold(events: &[EventBody]) -> Vec<PostView> {
+    fn fold(events: &[Event]) -> (Vec<PostView>, Vec<Option<TimelineView>>) {
         let mut model = ReadModel::default();
         for event in events {
             model.apply(event);
         }
-        model.posts()
+        let mut comments: Vec<CommentId> = model.comments.values().flat_map(|c| c.keys().copied()).collect();
+        comments.sort();
+        (model.posts(), comments.into_iter().map(|c| model.timeline(c)).collect())
     }
 
     proptest! {
@@ -189,7 +204,7 @@ mod tests {
                 let n = events.len();
                 let copies = proptest::collection::vec(1usize..=3, n);
                 (Just(events), copies).prop_flat_map(|(events, copies)| {
-                    let delivered: Vec<EventBody> = events
+                    let delivered: Vec<Event> = events
                         .iter()
                         .zip(copies)
                         .flat_map(|(e, k)| std::iter::repeat_n(e.clone(), k))

@@ -1,27 +1,36 @@
-//! HTTP handlers: the read side of the system.
+//! HTTP handlers: the read side of the system, and the lab's window on it.
 
+use crate::dead_letters::{self, DeadLetters, RetryError};
 use crate::live::{self, Changes};
 use crate::projection::{PostView, ReadModel};
+use crate::timeline::TimelineView;
+use async_nats::jetstream;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::routing::get;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use bus::progress::Progress;
-use bus::PostId;
+use bus::{CommentId, PostId};
 use parking_lot::RwLock;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use web::ApiError;
 
 #[derive(Clone)]
 pub struct AppState {
+    pub js: jetstream::Context,
     /// Never held across an `.await` (see `posts::routes::AppState`).
     pub model: Arc<RwLock<ReadModel>>,
     /// One per stream read; ready when all have caught up.
     pub progress: Vec<(bus::StreamDef, Progress)>,
     /// Changes to the read model, for live clients.
     pub changes: Changes,
+    pub dead_letters: Arc<RwLock<DeadLetters>>,
+    /// The latest system view as JSON (see [`crate::system`]).
+    pub system: watch::Sender<Arc<str>>,
     /// The stop signal. Live streams never end by themselves, and a graceful stop waits for
     /// open connections, so they must end when it comes.
     pub shutdown: CancellationToken,
@@ -50,6 +59,10 @@ pub fn router(state: AppState) -> Router {
         .route("/posts", get(list_posts))
         .route("/posts/events", get(live::events))
         .route("/posts/{id}", get(one_post))
+        .route("/comments/{id}/timeline", get(timeline))
+        .route("/system", get(system))
+        .route("/system/events", get(live::system_events))
+        .route("/deadletters/{id}/retry", post(retry_dead_letter))
         .route("/health", get(health))
         .with_state(state);
     web::server::with_middleware(routes)
@@ -74,7 +87,45 @@ async fn one_post(
     app.model.read().post(id).map(Json).ok_or_else(unknown)
 }
 
+async fn timeline(
+    State(app): State<AppState>,
+    Path(raw_id): Path<String>,
+) -> Result<Json<TimelineView>, ApiError> {
+    let unknown = || ApiError::not_found(format!("there is no comment with id {raw_id:?}"));
+    let id: CommentId = raw_id.parse().map_err(|_| unknown())?;
+    app.model.read().timeline(id).map(Json).ok_or_else(unknown)
+}
+
+/// The latest system view (refreshed every second).
+async fn system(State(app): State<AppState>) -> impl IntoResponse {
+    let json = app.system.borrow().to_string();
+    ([(header::CONTENT_TYPE, "application/json")], json)
+}
+
+async fn retry_dead_letter(
+    State(app): State<AppState>,
+    Path(raw_id): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let unknown = || ApiError::not_found(format!("there is no dead letter {raw_id:?}"));
+    let id: u64 = raw_id.parse().map_err(|_| unknown())?;
+    let letter = app.dead_letters.read().get(id).cloned().ok_or_else(unknown)?;
+    match dead_letters::retry(&app.js, &letter).await {
+        Ok(sequence) => Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({ "deadLetter": id, "stream": letter.stream, "republishedSequence": sequence })),
+        )),
+        Err(error @ RetryError::Unavailable(_)) => Err(ApiError::unavailable(error.to_string())),
+        Err(error @ RetryError::Gone(_)) => Err(ApiError::new(StatusCode::GONE, error.to_string())),
+    }
+}
+
 async fn health(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
+    let (status, body) = status(&app);
+    (status, Json(body))
+}
+
+/// The service's state, for `/health` and the NATS status endpoint.
+pub fn status(app: &AppState) -> (StatusCode, Value) {
     let ready = app.ready();
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let streams: serde_json::Map<String, Value> = app
@@ -91,5 +142,5 @@ async fn health(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
         "posts": app.model.read().post_count(),
         "streams": streams,
     });
-    (status, Json(body))
+    (status, body)
 }

@@ -1,10 +1,11 @@
-//! Building and running the service: serve HTTP while replaying, then following, both
-//! streams into the read model.
+//! Building and running the service: serve HTTP while replaying, then following, the
+//! streams into the read model; watch the system for `/system`.
 
 use crate::config::Settings;
-use crate::consumers::{follow_into, start_over, STREAMS};
-use crate::projection::ReadModel;
+use crate::consumers::{follow_dead_letters, follow_into, start_over, STREAMS};
+use crate::dead_letters::DeadLetters;
 use crate::live::Changes;
+use crate::projection::ReadModel;
 use crate::routes::{router, AppState};
 use async_nats::jetstream;
 use bus::progress::Progress;
@@ -12,12 +13,12 @@ use futures::future::join_all;
 use parking_lot::RwLock;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 pub struct Application {
     listener: TcpListener,
     port: u16,
-    js: jetstream::Context,
     instance: String,
     state: AppState,
 }
@@ -32,12 +33,15 @@ impl Application {
             start_over(&js, stream, &settings.instance).await;
         }
         let state = AppState {
+            js,
             model: Arc::new(RwLock::new(ReadModel::default())),
             progress: STREAMS.iter().map(|s| (*s, Progress::new())).collect(),
             changes: Changes::default(),
+            dead_letters: Arc::new(RwLock::new(DeadLetters::default())),
+            system: watch::Sender::new(Arc::from("{}")),
             shutdown: CancellationToken::new(),
         };
-        Ok(Application { listener, port, js, instance: settings.instance, state })
+        Ok(Application { listener, port, instance: settings.instance, state })
     }
 
     pub fn port(&self) -> u16 {
@@ -48,32 +52,42 @@ impl Application {
         tracing::info!(port = self.port, instance = %self.instance, "query listening; replaying");
         // Handlers (the live streams) must also end on this stop signal.
         self.state.shutdown = shutdown.clone();
+        let state = &self.state;
         let started = std::time::Instant::now();
-        let consumers = join_all(self.state.progress.iter().map(|(stream, progress)| {
+        let consumers = join_all(state.progress.iter().map(|(stream, progress)| {
             follow_into(
-                self.js.clone(),
+                state.js.clone(),
                 *stream,
                 self.instance.clone(),
-                self.state.model.clone(),
-                self.state.changes.clone(),
+                state.model.clone(),
+                state.changes.clone(),
                 progress.clone(),
                 shutdown.clone(),
             )
         }));
-        let announce_ready = {
-            let (state, shutdown) = (self.state.clone(), shutdown.clone());
-            async move {
-                tokio::select! {
-                    _ = shutdown.cancelled() => {}
-                    _ = state.wait_ready() => tracing::info!(
-                        posts = state.model.read().post_count(),
-                        elapsed_ms = started.elapsed().as_millis() as u64,
-                        "replay caught up; ready"),
-                }
+        let dead_letters =
+            follow_dead_letters(state.js.clone(), state.dead_letters.clone(), shutdown.clone());
+        let system = crate::system::watch(
+            state.js.clone(),
+            state.dead_letters.clone(),
+            state.system.clone(),
+            shutdown.clone(),
+        );
+        let announce_ready = async {
+            tokio::select! {
+                _ = shutdown.cancelled() => {}
+                _ = state.wait_ready() => tracing::info!(
+                    posts = state.model.read().post_count(),
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "replay caught up; ready"),
             }
         };
-        let serve = web::server::serve(self.listener, router(self.state.clone()), shutdown);
-        let (served, _, ()) = tokio::join!(serve, consumers, announce_ready);
+        let announce = bus::discovery::announce(state.js.client(), "query", shutdown.clone(), || {
+            crate::routes::status(state).1
+        });
+        let serve = web::server::serve(self.listener, router(state.clone()), shutdown.clone());
+        let (served, ..) =
+            tokio::join!(serve, consumers, dead_letters, system, announce_ready, announce);
         served?;
         Ok(())
     }

@@ -229,7 +229,9 @@ pub async fn build_service(service: Service, settings: ServiceSettings) -> (u16,
             (app.port(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
         }
         Service::Moderation => {
-            let app = moderation::Application::build(settings).await.expect("moderation builds");
+            let app = moderation::Application::build(moderation::Settings::for_test(settings))
+                .await
+                .expect("moderation builds");
             (app.port(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
         }
         Service::Query | Service::QueryTwin => {

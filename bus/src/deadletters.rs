@@ -1,0 +1,129 @@
+//! Dead letters: messages a consumer gave up on.
+//!
+//! JetStream itself announces them. When a message reaches a consumer's `max_deliver`, the
+//! server publishes a *max deliveries* advisory; when a consumer terminates a message, a
+//! *terminated* advisory (with the reason we gave). The DEADLETTERS stream simply captures
+//! those advisory subjects, so every dead letter is stored, survives restarts, and can be
+//! replayed like any other stream. A retry (from the web client, through query) is recorded
+//! in the same stream on `deadletters.retried.<dead letter sequence>`.
+
+use async_nats::jetstream::stream;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub const STREAM: &str = "DEADLETTERS";
+const MAX_DELIVERIES: &str = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES";
+const TERMINATED: &str = "$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED";
+const RETRIED: &str = "deadletters.retried";
+
+pub fn config(replicas: usize) -> stream::Config {
+    stream::Config {
+        name: STREAM.to_owned(),
+        subjects: vec![format!("{MAX_DELIVERIES}.>"), format!("{TERMINATED}.>"), format!("{RETRIED}.>")],
+        storage: stream::StorageType::File,
+        num_replicas: replicas,
+        ..Default::default()
+    }
+}
+
+/// The subject that records a retry of the dead letter at `sequence` in DEADLETTERS.
+pub fn retried_subject(sequence: u64) -> String {
+    format!("{RETRIED}.{sequence}")
+}
+
+/// The fields both advisories share (the server's own JSON names).
+#[derive(Debug, Deserialize)]
+struct Advisory {
+    stream: String,
+    consumer: String,
+    stream_seq: u64,
+    deliveries: u64,
+    #[serde(default)]
+    reason: Option<String>,
+    timestamp: DateTime<Utc>,
+}
+
+/// Why a consumer gave up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Cause {
+    /// Every allowed delivery failed.
+    MaxDeliveries,
+    /// The consumer terminated it (it could never succeed, or was not an event).
+    Terminated,
+}
+
+/// One message a consumer gave up on.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeadLetter {
+    /// Its sequence in DEADLETTERS: the id a retry refers to.
+    pub id: u64,
+    pub cause: Cause,
+    pub stream: String,
+    pub consumer: String,
+    /// Where the message itself is: its sequence in `stream`.
+    pub stream_sequence: u64,
+    pub deliveries: u64,
+    pub error: Option<String>,
+    pub time: DateTime<Utc>,
+    pub retried: bool,
+}
+
+/// One record of the DEADLETTERS stream.
+#[derive(Debug, PartialEq)]
+pub enum Record {
+    DeadLetter(DeadLetter),
+    Retried { dead_letter: u64 },
+}
+
+impl Record {
+    /// Reads the record stored at `sequence` on `subject`; `None` if it is not one of ours.
+    pub fn parse(subject: &str, payload: &[u8], sequence: u64) -> Option<Record> {
+        if let Some(id) = subject.strip_prefix(RETRIED).and_then(|s| s.strip_prefix('.')) {
+            return id.parse().ok().map(|dead_letter| Record::Retried { dead_letter });
+        }
+        let cause = if subject.starts_with(MAX_DELIVERIES) {
+            Cause::MaxDeliveries
+        } else if subject.starts_with(TERMINATED) {
+            Cause::Terminated
+        } else {
+            return None;
+        };
+        let advisory: Advisory = serde_json::from_slice(payload).ok()?;
+        Some(Record::DeadLetter(DeadLetter {
+            id: sequence,
+            cause,
+            stream: advisory.stream,
+            consumer: advisory.consumer,
+            stream_sequence: advisory.stream_seq,
+            deliveries: advisory.deliveries,
+            error: advisory.reason.filter(|r| !r.is_empty()),
+            time: advisory.timestamp,
+            retried: false,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_terminated_advisory_and_a_retry() {
+        let advisory = br#"{"type":"io.nats.jetstream.advisory.v1.terminated","id":"x",
+            "timestamp":"2026-11-22T10:00:00Z","stream":"COMMENTS","consumer":"moderation",
+            "consumer_seq":3,"stream_seq":7,"deliveries":1,"reason":"not a valid event"}"#;
+        let subject = "$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.COMMENTS.moderation";
+        let Some(Record::DeadLetter(letter)) = Record::parse(subject, advisory, 12) else {
+            panic!("expected a dead letter")
+        };
+        assert_eq!((letter.id, letter.stream_sequence, letter.cause), (12, 7, Cause::Terminated));
+        assert_eq!(letter.error.as_deref(), Some("not a valid event"));
+        assert_eq!(
+            Record::parse(&retried_subject(12), b"{}", 13),
+            Some(Record::Retried { dead_letter: 12 })
+        );
+        assert_eq!(Record::parse("something.else", b"{}", 1), None);
+    }
+}

@@ -1,0 +1,143 @@
+//! Each comment's history: which events happened to it, who published them, when, and how
+//! long each hop took — `CommentCreated → CommentModerated +3 ms → CommentUpdated +1 ms`.
+//! The correlation id ties the chain to the user request that started it.
+
+use bus::{CommentId, CorrelationId, EventBody, EventId};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// One event in a comment's history (kept small: there is one per event in the streams).
+#[derive(Clone, Debug, PartialEq)]
+struct Hop {
+    event_type: &'static str,
+    event_id: EventId,
+    time: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+struct History {
+    correlation: Option<CorrelationId>,
+    /// In time order; each event once, however often it was delivered.
+    hops: Vec<Hop>,
+}
+
+#[derive(Debug, Default, PartialEq)]
+pub struct Timelines {
+    by_comment: HashMap<CommentId, History>,
+}
+
+#[derive(Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineView {
+    pub comment_id: CommentId,
+    pub correlation_id: Option<CorrelationId>,
+    pub events: Vec<HopView>,
+    /// The whole chain on one line, for people.
+    pub summary: String,
+}
+
+#[derive(Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HopView {
+    #[serde(rename = "type")]
+    pub event_type: &'static str,
+    /// The publishing service.
+    pub source: &'static str,
+    pub event_id: EventId,
+    pub time: DateTime<Utc>,
+    /// Milliseconds since the previous event of this comment (absent for the first).
+    pub since_previous_ms: Option<i64>,
+}
+
+impl Timelines {
+    /// Records a comment event; returns false for other events and for ones already known.
+    pub fn record(&mut self, id: EventId, time: DateTime<Utc>, correlation: CorrelationId, body: &EventBody) -> bool {
+        let comment = match body {
+            EventBody::CommentCreated(c) => c.id,
+            EventBody::CommentModerated(c) => c.id,
+            EventBody::CommentUpdated(c) => c.id,
+            EventBody::PostCreated(_) => return false,
+        };
+        let history = self.by_comment.entry(comment).or_default();
+        if history.hops.iter().any(|hop| hop.event_id == id) {
+            return false;
+        }
+        let hop = Hop { event_type: body.type_name(), event_id: id, time };
+        // Keep time order whatever the arrival order (ties: by id, so it is deterministic).
+        let at = history.hops.partition_point(|h| (h.time, h.event_id) < (time, id));
+        history.hops.insert(at, hop);
+        // The chain's correlation is the first event's (all of a chain's events share it;
+        // taking the earliest, not the first to arrive, keeps the answer order-independent).
+        if at == 0 {
+            history.correlation = Some(correlation);
+        }
+        true
+    }
+
+    pub fn view(&self, comment: CommentId) -> Option<TimelineView> {
+        let history = self.by_comment.get(&comment)?;
+        let mut previous: Option<DateTime<Utc>> = None;
+        let events: Vec<HopView> = history
+            .hops
+            .iter()
+            .map(|hop| {
+                let since_previous_ms = previous.map(|p| (hop.time - p).num_milliseconds());
+                previous = Some(hop.time);
+                HopView {
+                    event_type: hop.event_type,
+                    source: source_of(hop.event_type),
+                    event_id: hop.event_id,
+                    time: hop.time,
+                    since_previous_ms,
+                }
+            })
+            .collect();
+        let summary = events
+            .iter()
+            .map(|e| match e.since_previous_ms {
+                Some(ms) => format!("{} +{ms} ms", e.event_type),
+                None => e.event_type.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(" → ");
+        Some(TimelineView { comment_id: comment, correlation_id: history.correlation, events, summary })
+    }
+}
+
+fn source_of(event_type: &str) -> &'static str {
+    match event_type {
+        "PostCreated" => "posts",
+        "CommentModerated" => "moderation",
+        _ => "comments",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bus::{CommentCreated, CommentModerated, CommentStatus, PostId};
+    use chrono::Duration;
+
+    #[test]
+    fn a_chain_is_told_in_time_order_with_the_time_between_hops() {
+        let (comment, post, correlation) = (CommentId::new(), PostId::new(), CorrelationId::new());
+        let start = Utc::now();
+        let created = EventBody::CommentCreated(CommentCreated {
+            id: comment, post_id: post, content: "x".into(), status: CommentStatus::Pending,
+        });
+        let moderated = EventBody::CommentModerated(CommentModerated {
+            id: comment, post_id: post, content: "x".into(), status: CommentStatus::Approved,
+        });
+        let mut timelines = Timelines::default();
+        let moderated_id = EventId::new();
+        // Arrives first, happened second; and is delivered twice.
+        assert!(timelines.record(moderated_id, start + Duration::milliseconds(3), correlation, &moderated));
+        assert!(!timelines.record(moderated_id, start + Duration::milliseconds(3), correlation, &moderated));
+        assert!(timelines.record(EventId::new(), start, correlation, &created));
+        let view = timelines.view(comment).expect("a timeline");
+        assert_eq!(view.summary, "CommentCreated → CommentModerated +3 ms");
+        assert_eq!(view.events[1].source, "moderation");
+        assert_eq!(view.correlation_id, Some(correlation));
+    }
+}
