@@ -1,0 +1,6 @@
+//! One module per figure of the issue; each measures its figure and its same-run baseline.
+
+pub mod latency;
+pub mod reads;
+pub mod replay;
+pub mod writes;
