@@ -23,7 +23,7 @@ run: build
 	@$(LAB) run
 
 build: tools
-	cargo build --release --bins
+	cargo build --release -p posts -p comments -p moderation -p query
 ifneq ($(FRONTEND),)
 	bash scripts/frontend.sh build
 endif

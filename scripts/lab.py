@@ -63,13 +63,30 @@ def available():
 # --- process bookkeeping -------------------------------------------------------------------
 
 def pid_of(name):
-    """The pid of `name` if it is running, else None."""
+    """The pid of `name` if it is running, else None (an exited, unreaped one is not)."""
     try:
         pid = int((PIDS / name).read_text())
         os.kill(pid, 0)
-        return pid
     except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
         return None
+    try:
+        if Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z":
+            return None
+    except (OSError, IndexError):
+        pass
+    return pid
+
+
+def reap_children():
+    """Collects every child that has exited (the `run` terminal is their parent, even when
+    another terminal killed them), so none lingers as a zombie."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 def start(name):
@@ -200,6 +217,7 @@ def follow_logs(offsets, should_stop):
                 print(f"{prefix} {line}", flush=True)
                 quiet = False
         if quiet:
+            reap_children()
             time.sleep(0.1)
 
 

@@ -42,6 +42,12 @@ impl Application {
         self.port
     }
 
+    /// This service's NATS connection. A crash closes it; an in-process test that "kills"
+    /// the service closes it too, so the broker sees what it would see after a crash.
+    pub fn nats_client(&self) -> async_nats::Client {
+        self.state.publisher.client()
+    }
+
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         tracing::info!(port = self.port, "comments listening");
         let js = self.state.publisher.jetstream().clone();

@@ -17,6 +17,15 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
 
+/// How soon a browser should reconnect after the stream breaks.
+const RECONNECT: Duration = Duration::from_secs(1);
+
+/// A named `ping` event, unlike an SSE comment, reaches the page: it can tell a quiet
+/// stream from a hung server.
+fn keep_alive() -> KeepAlive {
+    KeepAlive::new().interval(Duration::from_secs(10)).event(Event::default().event("ping"))
+}
+
 /// How many changes a slow client may fall behind before it is sent a fresh snapshot.
 const BACKLOG: usize = 1024;
 
@@ -61,7 +70,8 @@ pub async fn events(State(app): State<AppState>) -> Sse<impl Stream<Item = Resul
                 let receiver = app.changes.sender.subscribe();
                 app.until_stopped(app.wait_ready()).await?;
                 let json = serde_json::to_string(&app.model.read().posts()).unwrap_or_default();
-                let event = Event::default().event("snapshot").data(json);
+                // `retry`: how soon a browser reconnects after losing us (its default is ~3 s).
+                let event = Event::default().event("snapshot").retry(RECONNECT).data(json);
                 Some((Ok(event), (app, Next::Changes(receiver))))
             }
             Next::Changes(mut receiver) => match app.until_stopped(receiver.recv()).await? {
@@ -78,7 +88,7 @@ pub async fn events(State(app): State<AppState>) -> Sse<impl Stream<Item = Resul
             },
         }
     });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(10)))
+    Sse::new(stream).keep_alive(keep_alive())
 }
 
 /// `GET /system/events`: the system view now, then again each time it changes.
@@ -92,5 +102,5 @@ pub async fn system_events(State(app): State<AppState>) -> Sse<impl Stream<Item 
         let event = Event::default().event("system").data(json);
         Some((Ok(event), (app, receiver, false)))
     });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(10)))
+    Sse::new(stream).keep_alive(keep_alive())
 }

@@ -48,6 +48,12 @@ impl Application {
         self.port
     }
 
+    /// This service's NATS connection. A crash closes it; an in-process test that "kills"
+    /// the service closes it too, so the broker sees what it would see after a crash.
+    pub fn nats_client(&self) -> async_nats::Client {
+        self.state.js.client()
+    }
+
     pub async fn run_until_stopped(mut self, shutdown: CancellationToken) -> anyhow::Result<()> {
         tracing::info!(port = self.port, instance = %self.instance, "query listening; replaying");
         // Handlers (the live streams) must also end on this stop signal.

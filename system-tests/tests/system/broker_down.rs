@@ -52,7 +52,7 @@ async fn a_service_started_before_the_broker_waits_for_it() {
     assert!(!building.is_finished(), "posts must wait for the broker, not exit");
 
     system.nats.restart();
-    let (port, run) = tokio::time::timeout(DEADLINE, building)
+    let (port, _client, run) = tokio::time::timeout(DEADLINE, building)
         .await
         .expect("posts connects once the broker is up")
         .expect("the build task does not panic");

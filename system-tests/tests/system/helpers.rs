@@ -26,12 +26,15 @@ pub enum Service {
 }
 
 struct Running {
+    client: async_nats::Client,
     stop: CancellationToken,
     task: JoinHandle<()>,
 }
 
 pub struct TestSystem {
     pub nats: TestNats,
+    /// The workshop knobs the next moderation start gets.
+    pub moderation_knobs: moderation::config::Knobs,
     running: HashMap<Service, Running>,
     ports: HashMap<Service, u16>,
     pub http: reqwest::Client,
@@ -52,6 +55,7 @@ impl TestSystem {
         let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter(filter).try_init();
         TestSystem {
             nats: TestNats::start(),
+            moderation_knobs: Default::default(),
             running: HashMap::new(),
             ports: HashMap::new(),
             http: reqwest::Client::builder()
@@ -63,16 +67,27 @@ impl TestSystem {
 
     /// Starts `service` in-process on a free port and waits until its `/health` says ready.
     pub async fn start_service(&mut self, service: Service) {
-        let (port, run) = self.build(service).await;
+        let built = self.build(service).await;
+        self.run_built(service, built).await;
+    }
+
+    /// Runs a service built with [`TestSystem::build`] and waits until it is ready.
+    pub async fn run_built(&mut self, service: Service, (port, client, run): Built) {
         let stop = CancellationToken::new();
         let task = tokio::spawn(run_or_panic(service, run, stop.clone()));
-        self.running.insert(service, Running { stop, task });
+        self.running.insert(service, Running { client, stop, task });
         self.ports.insert(service, port);
         self.wait_healthy(service).await;
     }
 
     /// Builds a service without starting it: its port and a function that runs it.
-    pub async fn build(&self, service: Service) -> (u16, RunFn) {
+    pub async fn build(&self, service: Service) -> Built {
+        if service == Service::Moderation {
+            let mut settings = moderation::Settings::for_test(self.settings(service));
+            settings.knobs = self.moderation_knobs.clone();
+            let app = moderation::Application::build(settings).await.expect("moderation builds");
+            return (app.port(), app.nats_client(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))));
+        }
         build_service(service, self.settings(service)).await
     }
 
@@ -81,10 +96,12 @@ impl TestSystem {
         ServiceSettings::for_test(self.nats.bus_config(&format!("{service:?}")))
     }
 
-    /// Kills `service` as SIGKILL would: its task is dropped mid-flight, nothing graceful.
-    pub fn kill(&mut self, service: Service) {
+    /// Kills `service` as SIGKILL would: its task is dropped mid-flight, nothing graceful,
+    /// and its connection closed (which also ends its NATS services API registration).
+    pub async fn kill(&mut self, service: Service) {
         if let Some(running) = self.running.remove(&service) {
             running.task.abort();
+            let _ = running.client.drain().await;
         }
     }
 
@@ -169,6 +186,19 @@ impl TestSystem {
         }
     }
 
+    /// Polls query's `GET /system` until `check` holds; returns that answer.
+    pub async fn system_until(&self, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let (status, body) = self.get_json(Service::Query, "/system").await;
+            if status == 200 && check(&body) {
+                return body;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; last: {body}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     // --- looking into the broker -------------------------------------------------------
 
     pub async fn jetstream(&self) -> jetstream::Context {
@@ -215,24 +245,27 @@ impl Drop for TestSystem {
     }
 }
 
+/// A built service: its port, its NATS connection, and how to run it.
+pub type Built = (u16, async_nats::Client, RunFn);
+
 /// A built service's run function: serve until the token is cancelled.
 pub type RunFn = Box<dyn FnOnce(CancellationToken) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>> + Send>;
 
-pub async fn build_service(service: Service, settings: ServiceSettings) -> (u16, RunFn) {
+pub async fn build_service(service: Service, settings: ServiceSettings) -> Built {
     match service {
         Service::Posts => {
             let app = posts::Application::build(settings).await.expect("posts builds");
-            (app.port(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
+            (app.port(), app.nats_client(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
         }
         Service::Comments => {
             let app = comments::Application::build(settings).await.expect("comments builds");
-            (app.port(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
+            (app.port(), app.nats_client(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
         }
         Service::Moderation => {
             let app = moderation::Application::build(moderation::Settings::for_test(settings))
                 .await
                 .expect("moderation builds");
-            (app.port(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
+            (app.port(), app.nats_client(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
         }
         Service::Query | Service::QueryTwin => {
             let mut settings = query::Settings::for_test(settings);
@@ -240,7 +273,7 @@ pub async fn build_service(service: Service, settings: ServiceSettings) -> (u16,
                 settings.instance = "query-twin".into();
             }
             let app = query::Application::build(settings).await.expect("query builds");
-            (app.port(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
+            (app.port(), app.nats_client(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
         }
     }
 }
@@ -284,4 +317,24 @@ pub fn comment_ids(posts: &Value) -> Vec<String> {
         .flat_map(|p| p["comments"].as_array().cloned().unwrap_or_default())
         .map(|c| c["id"].as_str().unwrap_or_default().to_owned())
         .collect()
+}
+
+/// A consumer's figures in a `/system` answer.
+pub fn consumer<'a>(system: &'a Value, stream: &str, name: &str) -> Option<&'a Value> {
+    system["streams"]
+        .as_array()?
+        .iter()
+        .find(|s| s["name"] == stream)?["consumers"]
+        .as_array()?
+        .iter()
+        .find(|c| c["name"] == name)
+}
+
+/// Whether `/system` reports `service` up.
+pub fn is_up(system: &Value, service: &str) -> bool {
+    system["services"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|s| s["name"] == service && s["up"] == true)
 }

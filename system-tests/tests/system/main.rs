@@ -7,5 +7,7 @@ mod happy_path;
 mod helpers;
 mod live;
 mod moderation_down;
+mod ordered_parallelism;
 mod query_down;
+mod recovery_lab;
 mod writers_down;

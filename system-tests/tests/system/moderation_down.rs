@@ -9,7 +9,7 @@ use std::time::Duration;
 async fn comments_posted_while_moderation_is_down_are_moderated_once_it_returns() {
     let mut system = TestSystem::start().await;
     let post = system.create_post("Resilience").await;
-    system.kill(Service::Moderation);
+    system.kill(Service::Moderation).await;
 
     let mut comments = Vec::new();
     for i in 0..6 {

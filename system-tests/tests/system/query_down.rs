@@ -10,7 +10,7 @@ async fn a_restarted_query_rebuilds_the_same_read_model_and_is_ready_only_when_c
     let first = system.create_post("before the crash").await;
     system.create_comment(&first, "early").await;
 
-    system.kill(Service::Query);
+    system.kill(Service::Query).await;
     for i in 0..20 {
         let post = system.create_post(&format!("while query is down {i}")).await;
         for j in 0..4 {
@@ -31,7 +31,7 @@ async fn a_restarted_query_rebuilds_the_same_read_model_and_is_ready_only_when_c
 
     // Restart query. The first time its /health says ready, its read model must already
     // be complete: no polling of /posts after that.
-    let (port, run) = system.build(Service::Query).await;
+    let (port, _client, run) = system.build(Service::Query).await;
     let stop = tokio_util::sync::CancellationToken::new();
     let task = tokio::spawn(run(stop.clone()));
     let health = format!("http://127.0.0.1:{port}/health");

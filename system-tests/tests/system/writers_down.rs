@@ -13,8 +13,8 @@ async fn posts_and_comments_rebuild_their_state_after_a_crash() {
     let path = format!("/posts/{post}/comments");
     let (_, comments_before) = system.get_json(Service::Comments, &path).await;
 
-    system.kill(Service::Posts);
-    system.kill(Service::Comments);
+    system.kill(Service::Posts).await;
+    system.kill(Service::Comments).await;
     system.start_service(Service::Posts).await;
     system.start_service(Service::Comments).await;
 
