@@ -258,6 +258,7 @@ def status():
         elif name == "frontend":
             health = "200 ok" if http_status("http://127.0.0.1:3000/") == 200 else "no answer"
         print(f"{name:<11} {pid or 'down':>7}  {health}")
+    print_system_view()
     code, jsz = fetch_json(f"{MONITOR}/jsz?consumers=true")
     if code != 200:
         print("\nnats-server is not answering, so there are no stream figures.")
@@ -277,6 +278,24 @@ def status():
                 print(f"{stream['name']:<11} {messages:>9}  {consumer['name']:<12} "
                       f"{consumer.get('num_pending', 0):>8} {consumer.get('num_ack_pending', 0):>12} "
                       f"{consumer.get('num_redelivered', 0):>12}")
+
+
+def print_system_view():
+    """What query's `/system` says: services seen through the NATS services API, dead letters."""
+    code, system = fetch_json("http://127.0.0.1:4002/system", timeout=2.0)
+    if code != 200 or not isinstance(system, dict):
+        print("\n(query is down: no service discovery or dead-letter view)")
+        return
+    seen = ", ".join(f"{s['name']} {'x' + str(s['instances']) if s['up'] else 'DOWN'}"
+                     for s in system.get("services", []))
+    print(f"\nNATS services API: {seen}")
+    letters = system.get("deadLetters", [])
+    print(f"dead letters: {len(letters)}")
+    for letter in letters[:10]:
+        retried = " (retried)" if letter.get("retried") else ""
+        print(f"  #{letter['id']} {letter['cause']} {letter['stream']}/{letter['consumer']} "
+              f"seq {letter['streamSequence']} after {letter['deliveries']} deliveries: "
+              f"{letter.get('error') or '-'}{retried}")
 
 
 def reset():
