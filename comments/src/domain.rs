@@ -60,15 +60,7 @@ impl Comments {
     pub fn apply(&mut self, event: &Event) {
         match &event.body {
             EventBody::CommentCreated(CommentCreated { id, post_id, content, status }) => {
-                self.by_post.entry(*post_id).or_default().insert(*id);
-                self.by_id.entry(*id).or_insert_with(|| Comment {
-                    id: *id,
-                    post_id: *post_id,
-                    content: content.clone(),
-                    status: *status,
-                    version: 0,
-                    applied_decisions: Vec::new(),
-                });
+                self.entry(*id, *post_id, content, *status);
             }
             EventBody::CommentUpdated(update) => self.apply_update(update, event.causationid),
             EventBody::PostCreated(_) | EventBody::CommentModerated(_) => {}
@@ -77,15 +69,7 @@ impl Comments {
 
     fn apply_update(&mut self, update: &CommentUpdated, cause: Option<EventId>) {
         let CommentUpdated { id, post_id, content, status, version } = update;
-        self.by_post.entry(*post_id).or_default().insert(*id);
-        let comment = self.by_id.entry(*id).or_insert_with(|| Comment {
-            id: *id,
-            post_id: *post_id,
-            content: content.clone(),
-            status: *status,
-            version: 0,
-            applied_decisions: Vec::new(),
-        });
+        let comment = self.entry(*id, *post_id, content, *status);
         if *version > comment.version {
             comment.content.clone_from(content);
             comment.status = *status;
@@ -96,6 +80,19 @@ impl Comments {
                 comment.applied_decisions.push(cause);
             }
         }
+    }
+
+    /// The comment `id`, created at version 0 from these fields if it is new.
+    fn entry(&mut self, id: CommentId, post_id: PostId, content: &str, status: CommentStatus) -> &mut Comment {
+        self.by_post.entry(post_id).or_default().insert(id);
+        self.by_id.entry(id).or_insert_with(|| Comment {
+            id,
+            post_id,
+            content: content.to_owned(),
+            status,
+            version: 0,
+            applied_decisions: Vec::new(),
+        })
     }
 
     pub fn get(&self, id: CommentId) -> Option<&Comment> {

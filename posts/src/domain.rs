@@ -49,6 +49,14 @@ impl Posts {
         }
     }
 
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
     pub fn list(&self) -> Vec<Post> {
         self.by_id.values().cloned().collect()
     }

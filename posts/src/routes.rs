@@ -84,7 +84,7 @@ pub fn status(app: &AppState) -> (StatusCode, Value) {
         "service": "posts",
         "status": if ready { "ready" } else { "replaying" },
         "broker": if app.publisher.is_connected() { "connected" } else { "disconnected" },
-        "posts": app.posts.read().list().len(),
+        "posts": app.posts.read().len(),
         "appliedSequence": app.progress.applied_sequence(),
     });
     (status, body)

@@ -173,29 +173,26 @@ impl TestSystem {
         body
     }
 
-    /// Polls query until `check` holds for its `GET /posts`; returns that answer.
+    /// Polls query's `GET /posts` until `check` holds; returns that answer.
     pub async fn query_until(&self, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+        self.get_until(Service::Query, "/posts", what, check).await
+    }
+
+    /// Polls query's `GET /system` until `check` holds; returns that answer.
+    pub async fn system_until(&self, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+        self.get_until(Service::Query, "/system", what, check).await
+    }
+
+    /// Polls `GET path` on `service` until it answers 200 and `check` holds.
+    pub async fn get_until(&self, service: Service, path: &str, what: &str, check: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + DEADLINE;
         loop {
-            let (status, body) = self.get_json(Service::Query, "/posts").await;
+            let (status, body) = self.get_json(service, path).await;
             if status == 200 && check(&body) {
                 return body;
             }
             assert!(Instant::now() < deadline, "timed out waiting for {what}; last answer: {body}");
             tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
-
-    /// Polls query's `GET /system` until `check` holds; returns that answer.
-    pub async fn system_until(&self, what: &str, check: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            let (status, body) = self.get_json(Service::Query, "/system").await;
-            if status == 200 && check(&body) {
-                return body;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; last: {body}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 

@@ -76,11 +76,14 @@ async fn messages_run_in_parallel_across_entities_and_in_order_within_one() {
     });
     tokio::time::timeout(Duration::from_secs(30), run).await.expect("all handled in time");
 
-    let state = tracker.state.lock().unwrap_or_else(|e| e.into_inner());
-    assert!(state.most_at_once <= LIMIT, "ran {} at once, limit {LIMIT}", state.most_at_once);
-    assert!(state.most_at_once >= 2, "never ran two at once: no parallelism");
+    let (most_at_once, finished) = {
+        let state = tracker.state.lock().unwrap_or_else(|e| e.into_inner());
+        (state.most_at_once, state.finished.clone())
+    };
+    assert!(most_at_once <= LIMIT, "ran {most_at_once} at once, limit {LIMIT}");
+    assert!(most_at_once >= 2, "never ran two at once: no parallelism");
     let mut by_entity: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (entity, round) in &state.finished {
+    for (entity, round) in &finished {
         by_entity.entry(entity.as_str()).or_default().push(*round);
     }
     assert_eq!(by_entity.len(), ENTITIES);

@@ -132,15 +132,9 @@ async fn a_comment_has_a_timeline_tied_to_its_request() {
     let comment = system.create_comment(&post, "follow me").await;
     system.query_until("approved", |p| statuses(p).get(&comment).is_some_and(|s| s == "approved")).await;
     let path = format!("/comments/{comment}/timeline");
-    let deadline = std::time::Instant::now() + crate::helpers::DEADLINE;
-    let timeline = loop {
-        let (status, body) = system.get_json(Service::Query, &path).await;
-        if status == 200 && body["events"].as_array().is_some_and(|e| e.len() == 3) {
-            break body;
-        }
-        assert!(std::time::Instant::now() < deadline, "no full timeline: {body}");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    let timeline = system
+        .get_until(Service::Query, &path, "a full timeline", |t| t["events"].as_array().is_some_and(|e| e.len() == 3))
+        .await;
     let types: Vec<&str> = timeline["events"].as_array().into_iter().flatten().filter_map(|e| e["type"].as_str()).collect();
     assert_eq!(types, ["CommentCreated", "CommentModerated", "CommentUpdated"]);
     assert_eq!(timeline["events"][1]["source"], "moderation");
