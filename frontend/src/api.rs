@@ -1,8 +1,11 @@
-//! Typed calls to the write side: posts and comments. (Reads never come from here: they
-//! arrive from query as live events, see [`crate::live`].)
+//! Typed calls to the write side: posts and comments. (Reads of the posts never come from
+//! here: they arrive from query as live events, see [`crate::live`].) The recovery lab's
+//! calls to query — a comment's timeline, retrying a dead letter — are in [`lab`].
 //!
 //! The services are on other origins, so these are cross-origin requests; the services
 //! allow the frontend's origin through CORS.
+
+pub mod lab;
 
 use crate::config::Config;
 use gloo_net::http::{Request, Response};
@@ -148,11 +151,13 @@ async fn post_json<B: Serialize, T: DeserializeOwned>(
     }
 }
 
+/// Every service's error answer: `{"error": "..."}`.
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: String,
+}
+
 async fn refusal(service: &'static str, response: Response) -> WriteError {
-    #[derive(Deserialize)]
-    struct ErrorBody {
-        error: String,
-    }
     let status = response.status();
     let message = response.json::<ErrorBody>().await.ok().map(|b| b.error);
     WriteError::Refused {

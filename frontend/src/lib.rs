@@ -5,13 +5,19 @@
 //!
 //! - [`config`]: where the services are, read at run time from `/config.json`.
 //! - [`model`]: the page's data ([`model::Board`]: posts and their comments) and the pure
-//!   rules for folding query's events and the user's own writes into it. Unit-tested.
-//! - [`api`]: typed HTTP calls to posts and comments, and their errors worded for people.
-//! - [`live`]: query's server-sent events (`/posts/events`) turned into signals, with
-//!   reconnection, and whether the read side is reachable.
-//! - [`components`]: the page in small pieces — [`components::app`] (the whole page),
-//!   `posts` (new-post form and the list), `post_card`, `comments`, `text_form` (the one
-//!   input-and-button form both writes use), `banner` (read side status).
+//!   rules for folding query's events and the user's own writes into it; and the recovery
+//!   lab's data: [`model::system`] (services, streams, backlogs, dead letters, and how
+//!   current the page can claim they are), [`model::timeline`] (a comment's event chain)
+//!   and [`model::time`] (how times and hops are written). All unit-tested.
+//! - [`api`]: typed HTTP calls to posts and comments, and their errors worded for people;
+//!   [`api::lab`]: query's timeline and dead-letter retry.
+//! - [`live`]: query's server-sent events (`/posts/events`, `/system/events`) turned into
+//!   signals, with reconnection, and whether each is reachable.
+//! - [`components`]: the page in small pieces — [`components::app`] (the whole page), `nav`
+//!   (the Posts and System views, named in the URL's fragment), `posts` (new-post form and
+//!   the list), `post_card`, `comments` (each with a timeline toggle), `timeline`,
+//!   `text_form` (the one input-and-button form both writes use), `banner` (read side
+//!   status), `system` (the System view) and `dead_letters` (its list, with Retry).
 //!
 //! Reads and writes take different roads on purpose, as in the course this app teaches:
 //! a write answers once the event is in JetStream, and the read side catches up a moment

@@ -1,15 +1,21 @@
-//! Live reads: query's server-sent events, turned into the [`Board`] signal and a
-//! [`Link`] signal that says whether the read side is reachable.
+//! Live reads: query's server-sent-event streams, turned into signals, each with a
+//! [`Link`] signal that says whether it is reachable.
 //!
-//! Query sends `snapshot` (the whole list) first on every connection, then `post` (one
-//! changed post) for each change. Because every (re)connect starts with the whole state,
-//! nothing missed while disconnected is lost, and no "catch up" logic is needed here.
+//! - `/posts/events` ([`follow_posts`]) feeds the [`Board`]: `snapshot` (the whole list)
+//!   first on every connection, then `post` (one changed post) for each change.
+//! - `/system/events` ([`follow_system`]) feeds the lab's [`SystemView`]: one `system`
+//!   event with the whole view on every connection and on every change.
 //!
-//! Reconnecting: the browser's `EventSource` retries by itself after a dropped connection
-//! (query killed, network blip). It gives up for good only when an answer is not an event
-//! stream — a 503 while query replays its history, say — and then this module opens a new
-//! one after a short, growing delay.
+//! Because every (re)connect starts with the whole state, nothing missed while
+//! disconnected is lost, and no "catch up" logic is needed here.
+//!
+//! Reconnecting (the same for both, in [`Follower`]): the browser's `EventSource` retries
+//! by itself after a dropped connection (query killed, network blip). It gives up for good
+//! only when an answer is not an event stream — a 503 while query replays its history,
+//! say — and then a new one is opened after a short, growing delay.
 
+use crate::model::system::SystemView;
+pub use crate::model::Link;
 use crate::model::{Board, Post};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
@@ -19,17 +25,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Event, EventSource, MessageEvent};
 
-/// How the page's link to the read side is doing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Link {
-    /// Before the first snapshot.
-    Connecting,
-    /// A snapshot arrived on the current connection.
-    Live,
-    /// The last connection failed or dropped; a retry is under way.
-    Down,
-}
-
 /// The name of the `performance.mark` set when posts are first on screen, which the
 /// browser test reads to report the page's load time.
 pub const POSTS_SHOWN_MARK: &str = "posts-shown";
@@ -37,33 +32,64 @@ pub const POSTS_SHOWN_MARK: &str = "posts-shown";
 const FIRST_RETRY_MS: u32 = 500;
 const MAX_RETRY_MS: u32 = 5_000;
 
-/// Follows `{query}/posts/events` for the life of the page.
-pub fn follow(query_base: &str, board: RwSignal<Board>, link: RwSignal<Link>) {
-    let follower = Rc::new(Follower {
-        url: format!("{query_base}/posts/events"),
-        board,
-        link,
-        current: RefCell::new(None),
-        retry_ms: Cell::new(FIRST_RETRY_MS),
-        shown_once: Cell::new(false),
+/// What to do with one named event's text; `Err` says why it was ignored.
+type Handler = Box<dyn Fn(&str) -> Result<(), String>>;
+
+/// Follows `{query}/posts/events` into `board` for the life of the page.
+pub fn follow_posts(query_base: &str, board: RwSignal<Board>, link: RwSignal<Link>) {
+    let shown_once = Rc::new(Cell::new(false));
+    let on_snapshot: Handler = Box::new(move |text| {
+        let posts: Vec<Post> = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        board.update(|board| board.replace_all(posts));
+        if !shown_once.replace(true) {
+            // After the next frame the list is on screen; mark that moment for the test.
+            request_animation_frame(|| {
+                if let Some(performance) = window().performance() {
+                    let _ = performance.mark(POSTS_SHOWN_MARK);
+                }
+            });
+        }
+        Ok(())
     });
-    follower.open();
+    let on_post: Handler = Box::new(move |text| {
+        let post: Post = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        board.update(|board| board.merge_post(post));
+        Ok(())
+    });
+    Follower::start(
+        format!("{query_base}/posts/events"),
+        vec![("snapshot", on_snapshot), ("post", on_post)],
+        link,
+    );
 }
 
+/// Follows `{query}/system/events` into `view` for the life of the page.
+pub fn follow_system(query_base: &str, view: RwSignal<Option<SystemView>>, link: RwSignal<Link>) {
+    let on_system: Handler = Box::new(move |text| {
+        let system = SystemView::from_json(text).map_err(|e| e.to_string())?;
+        view.set(Some(system));
+        Ok(())
+    });
+    Follower::start(
+        format!("{query_base}/system/events"),
+        vec![("system", on_system)],
+        link,
+    );
+}
+
+/// One event stream, kept open.
 struct Follower {
     url: String,
-    board: RwSignal<Board>,
+    handlers: Vec<(&'static str, Handler)>,
     link: RwSignal<Link>,
-    /// The open `EventSource` with its handlers (which must live as long as it does).
+    /// The open `EventSource` with its listeners (which must live as long as it does).
     current: RefCell<Option<Connection>>,
     retry_ms: Cell<u32>,
-    shown_once: Cell<bool>,
 }
 
 struct Connection {
     source: EventSource,
-    _on_snapshot: Closure<dyn FnMut(MessageEvent)>,
-    _on_post: Closure<dyn FnMut(MessageEvent)>,
+    _on_events: Vec<Closure<dyn FnMut(MessageEvent)>>,
     _on_error: Closure<dyn FnMut(Event)>,
 }
 
@@ -74,7 +100,18 @@ impl Drop for Connection {
 }
 
 impl Follower {
-    /// Opens a new connection, replacing (and closing) the previous one. The handlers hold
+    fn start(url: String, handlers: Vec<(&'static str, Handler)>, link: RwSignal<Link>) {
+        let follower = Rc::new(Follower {
+            url,
+            handlers,
+            link,
+            current: RefCell::new(None),
+            retry_ms: Cell::new(FIRST_RETRY_MS),
+        });
+        follower.open();
+    }
+
+    /// Opens a new connection, replacing (and closing) the previous one. The listeners hold
     /// an `Rc` to the follower: a deliberate cycle, since it lives as long as the page.
     fn open(self: &Rc<Self>) {
         let source = match EventSource::new(&self.url) {
@@ -87,59 +124,52 @@ impl Follower {
             }
         };
 
-        let me = Rc::clone(self);
-        let on_snapshot = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            match decode::<Vec<Post>>(&event) {
-                Ok(posts) => me.took_snapshot(posts),
-                Err(err) => {
-                    leptos::logging::warn!("ignoring a snapshot that does not decode: {err}")
-                }
-            }
-        });
-        let me = Rc::clone(self);
-        let on_post = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            match decode::<Post>(&event) {
-                Ok(post) => me.board.update(|board| board.merge_post(post)),
-                Err(err) => {
-                    leptos::logging::warn!("ignoring a post event that does not decode: {err}")
-                }
-            }
-        });
+        let mut on_events = Vec::new();
+        let mut listening = Ok(());
+        for (index, (name, _)) in self.handlers.iter().enumerate() {
+            let me = Rc::clone(self);
+            let on_event = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                me.received(index, &event)
+            });
+            listening = listening.and_then(|_| {
+                source.add_event_listener_with_callback(name, on_event.as_ref().unchecked_ref())
+            });
+            on_events.push(on_event);
+        }
         let me = Rc::clone(self);
         let on_error = Closure::<dyn FnMut(Event)>::new(move |_: Event| me.failed());
-
-        let listen = |name: &str, f: &JsValue| {
-            source.add_event_listener_with_callback(name, f.unchecked_ref())
-        };
-        let listening = listen("snapshot", on_snapshot.as_ref())
-            .and_then(|_| listen("post", on_post.as_ref()))
-            .and_then(|_| listen("error", on_error.as_ref()));
+        listening = listening.and_then(|_| {
+            source.add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref())
+        });
         if let Err(err) = listening {
             leptos::logging::error!("cannot listen to {}: {err:?}", self.url);
         }
 
         let connection = Connection {
             source,
-            _on_snapshot: on_snapshot,
-            _on_post: on_post,
+            _on_events: on_events,
             _on_error: on_error,
         };
-        // The old connection (if any) is dropped here, outside its own handlers: this runs
-        // from `follow` or from the retry task, never from inside an event callback.
+        // The old connection (if any) is dropped here, outside its own listeners: this runs
+        // from `start` or from the retry task, never from inside an event callback.
         self.current.replace(Some(connection));
     }
 
-    fn took_snapshot(&self, posts: Vec<Post>) {
-        self.board.update(|board| board.replace_all(posts));
-        self.link.set(Link::Live);
-        self.retry_ms.set(FIRST_RETRY_MS);
-        if !self.shown_once.replace(true) {
-            // After the next frame the list is on screen; mark that moment for the test.
-            request_animation_frame(|| {
-                if let Some(performance) = window().performance() {
-                    let _ = performance.mark(POSTS_SHOWN_MARK);
-                }
-            });
+    fn received(&self, index: usize, event: &MessageEvent) {
+        let (name, handler) = &self.handlers[index];
+        let handled = event
+            .data()
+            .as_string()
+            .ok_or_else(|| "the event has no text data".to_owned())
+            .and_then(|text| handler(&text));
+        match handled {
+            Ok(()) => {
+                self.link.set(Link::Live);
+                self.retry_ms.set(FIRST_RETRY_MS);
+            }
+            Err(err) => {
+                leptos::logging::warn!("ignoring a {name} event that does not decode: {err}")
+            }
         }
     }
 
@@ -162,12 +192,4 @@ impl Follower {
             });
         }
     }
-}
-
-fn decode<T: serde::de::DeserializeOwned>(event: &MessageEvent) -> Result<T, String> {
-    let text = event
-        .data()
-        .as_string()
-        .ok_or("the event has no text data")?;
-    serde_json::from_str(&text).map_err(|e| e.to_string())
 }

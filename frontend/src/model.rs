@@ -11,8 +11,27 @@
 //!   event, so a just-written item is shown at once, marked `unconfirmed`, and kept until
 //!   query's version of it arrives. Without that, a snapshot or a `post` event that was
 //!   computed a moment before the write would make the new item blink out and back in.
+//!
+//! The recovery lab's data lives beside it: [`system`] (query's `/system` view: services,
+//! streams, backlogs, dead letters), [`timeline`] (one comment's event history) and
+//! [`time`] (how times and durations are written on the page).
+
+pub mod system;
+pub mod time;
+pub mod timeline;
 
 use serde::Deserialize;
+
+/// How the page's link to one of query's live streams is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Link {
+    /// Before the first event.
+    Connecting,
+    /// An event arrived on the current connection.
+    Live,
+    /// The last connection failed or dropped; a retry is under way.
+    Down,
+}
 
 /// A comment's moderation state, as the events and query spell it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]

@@ -1,192 +1,50 @@
 #!/usr/bin/env python3
-"""The web client's browser test (issue 3): the whole system, driven through real Chromium.
+"""The web client's browser test (issues 3 and 4): the whole system, driven through real Chromium.
 
 It starts its own nats-server (random port, temporary store), the four release services and
 the frontend server on random free ports, so it never clashes with a `make run` beside it.
 Then it drives headless Chromium through chromedriver, speaking WebDriver's HTTP protocol
-directly (the standard library is all it needs), and checks what a learner would see:
+directly (the standard library is all it needs, see browser_kit.py), and checks what a
+learner would see:
 
   - a post and two comments created through the page; the comment with "orange" ends up
     "This comment has been rejected" and the other shows its text — with no reload;
   - with comments down, the form says so and keeps the typed text;
   - with query killed (SIGKILL), the banner appears, the posts stay, and a comment can
-    still be written; with query back, the banner goes and the page is current again.
+    still be written; with query back, the banner goes and the page is current again;
+  - the recovery lab (issue 4): the System view, opened with the keyboard, shows the four
+    services up; with moderation killed (SIGKILL) it shows it down, and a comment written
+    meanwhile waits in COMMENTS/moderation's pending count; with moderation back, the
+    backlog drains to 0 and the comment is approved; the comment's timeline, opened while
+    it was pending, fills in by itself: CommentCreated → CommentModerated → CommentUpdated;
+  - dead letters: with moderation failing every attempt (MODERATION_FAIL_FIRST=5) a comment
+    becomes a dead letter after five deliveries; with the cause gone, Retry gets it
+    moderated and the button stays disabled.
 
 Every wait polls with a deadline. Every process started here is stopped at the end, pass
-or fail. The final page's screenshot and every process's log go to frontend/test-output/.
-Prints the shipped wasm's size and the time from navigation to posts on screen.
+or fail. Screenshots (the posts view, the System view) and every process's log go to
+frontend/test-output/. Prints the shipped wasm's size and the time from navigation to posts
+on screen.
 
     scripts/frontend.sh test          builds what is needed, then runs this
 """
 
-import base64
-import json
 import os
+import re
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
+
+from browser_kit import CHROMEDRIVER, Browser, CheckFailed, Processes, free_port, http_status, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "frontend" / "dist"
 OUTPUT = ROOT / "frontend" / "test-output"
 RELEASE = ROOT / "target" / "release"
 NATS_SERVER = Path(os.environ.get("NATS_SERVER", ROOT / ".tools" / "nats" / "bin" / "nats-server"))
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
-ELEMENT = "element-6066-11e4-a52e-4f735466cecf"  # WebDriver's key for an element reference
-
-
-class CheckFailed(Exception):
-    pass
-
-
-# ---------------------------------------------------------------------------------------
-# Processes
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(what: str, probe, timeout: float, interval: float = 0.1):
-    """Polls `probe` until it returns something truthy; fails with `what` at the deadline."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = probe()
-            if last:
-                return last
-        except Exception as err:  # a probe may race a page or a process still starting
-            last = err
-        time.sleep(interval)
-    raise CheckFailed(f"timed out after {timeout:.0f}s waiting for {what} (last seen: {last!r})")
-
-
-def http_status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as r:
-            return r.status
-    except urllib.error.HTTPError as e:
-        return e.code
-
-
-class Processes:
-    """The processes this test started, by name, each in its own process group."""
-
-    def __init__(self, logs: Path):
-        self.logs = logs
-        self.running: dict[str, subprocess.Popen] = {}
-
-    def start(self, name: str, argv: list[str], env: dict | None = None) -> subprocess.Popen:
-        log = open(self.logs / f"{name}.log", "ab")
-        proc = subprocess.Popen(
-            argv, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
-        )
-        self.running[name] = proc
-        return proc
-
-    def kill(self, name: str, sig=signal.SIGKILL):
-        """Signals `name`'s whole process group (chromedriver's holds Chromium) and reaps it."""
-        proc = self.running.pop(name, None)
-        if proc is None:
-            return
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-    def stop_all(self):
-        # Politely first (the services then close their broker connections), in reverse order.
-        for name in reversed(list(self.running)):
-            self.kill(name, signal.SIGTERM)
-
-    def tail_logs(self, lines: int = 15):
-        for log in sorted(self.logs.glob("*.log")):
-            text = log.read_text(errors="replace").splitlines()[-lines:]
-            print(f"--- {log.name} (last {len(text)} lines)")
-            for line in text:
-                print(f"    {line}")
-
-
-# ---------------------------------------------------------------------------------------
-# WebDriver over HTTP
-
-
-class Browser:
-    def __init__(self, base: str, profile: Path):
-        self.base = base
-        args = [
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run",
-            f"--user-data-dir={profile}", "--window-size=1280,1000",
-        ]
-        caps = {"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
-        }}}
-        self.session = self._call("POST", "/session", caps)["sessionId"]
-
-    def _call(self, method: str, path: str, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=60) as r:
-                return json.load(r)["value"]
-        except urllib.error.HTTPError as e:
-            raise RuntimeError(f"WebDriver {method} {path}: {e.read().decode(errors='replace')[:400]}")
-
-    def _s(self, method: str, path: str, body=None):
-        return self._call(method, f"/session/{self.session}{path}", body)
-
-    def go(self, url: str):
-        self._s("POST", "/url", {"url": url})
-
-    def js(self, script: str, *args):
-        return self._s("POST", "/execute/sync", {"script": script, "args": list(args)})
-
-    def find(self, css: str) -> str:
-        return self._s("POST", "/element", {"using": "css selector", "value": css})[ELEMENT]
-
-    def type(self, css: str, text: str):
-        self._s("POST", f"/element/{self.find(css)}/value", {"text": text})
-
-    def click(self, css: str):
-        self._s("POST", f"/element/{self.find(css)}/click", {})
-
-    def clear_cache(self):
-        """Empties Chromium's HTTP cache (a chromedriver extension), for a cold load."""
-        self._s("POST", "/goog/cdp/execute", {"cmd": "Network.clearBrowserCache", "params": {}})
-
-    def resize(self, width: int, height: int):
-        self._s("POST", "/window/rect", {"width": width, "height": height})
-
-    def screenshot(self, path: Path):
-        path.write_bytes(base64.b64decode(self._s("GET", "/screenshot")))
-
-    def quit(self):
-        try:
-            self._s("DELETE", "")
-        except Exception:
-            pass
-
 
 # What the page shows, read in one go (so a check never sees half a re-render).
 PAGE_STATE = """
@@ -199,7 +57,8 @@ return {
     id: a.dataset.postId,
     title: a.querySelector('h3').innerText,
     comments: Array.from(a.querySelectorAll('li.comment')).map(li => ({
-      id: li.dataset.commentId, status: li.dataset.status, text: li.innerText })),
+      id: li.dataset.commentId, status: li.dataset.status,
+      text: li.querySelector('.comment-text').innerText })),
     error: Array.from(a.querySelectorAll('.form-error')).filter(e => !e.hidden).map(e => e.innerText).join(' '),
     input: (a.querySelector('input') || {}).value,
   })),
@@ -207,6 +66,61 @@ return {
 """
 
 POSTS_SHOWN = "return performance.getEntriesByName('posts-shown').map(e => e.startTime)[0] || null"
+
+# What the System view shows, in one go.
+SYSTEM_STATE = """
+const view = document.getElementById('system-view');
+const banner = document.getElementById('system-banner');
+return {
+  hash: location.hash,
+  shown: !!view && !view.hidden,
+  postsShown: !document.getElementById('posts-view').hidden,
+  focused: document.activeElement ? document.activeElement.id : null,
+  banner: banner ? banner.innerText : null,
+  services: Object.fromEntries(Array.from(document.querySelectorAll('.service-card')).map(c => [
+    c.dataset.service,
+    { state: c.dataset.state, instances: c.dataset.instances === undefined ? null : +c.dataset.instances,
+      backlog: c.dataset.backlog === undefined ? null : +c.dataset.backlog, text: c.innerText }])),
+  streams: Object.fromEntries(Array.from(document.querySelectorAll('article.stream')).map(s => [
+    s.dataset.stream, +s.dataset.messages])),
+  consumers: Object.fromEntries(Array.from(document.querySelectorAll('article.stream')).flatMap(s =>
+    Array.from(s.querySelectorAll('tr.consumer')).map(r => [s.dataset.stream + '/' + r.dataset.consumer,
+      { pending: +r.dataset.pending, ackPending: +r.dataset.ackPending, redelivered: +r.dataset.redelivered }]))),
+  deadLetters: Array.from(document.querySelectorAll('li.dead-letter')).map(d => {
+    const button = d.querySelector('button.retry');
+    const error = d.querySelector('.retry-error');
+    return { id: d.dataset.deadLetterId, retried: d.dataset.retried === 'true', text: d.innerText,
+             button: button.innerText, disabled: button.disabled,
+             error: error && !error.hidden ? error.innerText : null };
+  }),
+};
+"""
+
+# One comment's open timeline (arguments[0]: the comment id), or null when it is closed.
+TIMELINE_STATE = """
+const li = document.querySelector(`li.comment[data-comment-id="${arguments[0]}"]`);
+const panel = li && li.querySelector('.timeline');
+if (!panel) return null;
+const text = sel => { const e = panel.querySelector(sel); return e ? e.innerText : null; };
+return {
+  expanded: li.querySelector('button.timeline-toggle').getAttribute('aria-expanded'),
+  types: Array.from(panel.querySelectorAll('li.hop')).map(h => h.dataset.type),
+  sources: Array.from(panel.querySelectorAll('li.hop')).map(h => h.dataset.source),
+  summary: text('.timeline-summary'),
+  correlation: text('.correlation code'),
+  problem: text('.timeline-problem'),
+};
+"""
+
+ENTER = "\ue007"  # WebDriver's code for the Enter key
+
+# What sticks out past the right edge of the window (empty when the page fits its width).
+SIDEWAYS = """
+const out = Array.from(document.querySelectorAll('body *'))
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+  .map(e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${e.className} (${Math.round(e.getBoundingClientRect().right)}px)`);
+return document.documentElement.scrollWidth > window.innerWidth ? out.slice(0, 5) : [];
+"""
 
 
 # ---------------------------------------------------------------------------------------
@@ -258,10 +172,11 @@ def main() -> int:
         origin = f"http://127.0.0.1:{ports['frontend']}"
         urls = {name: f"http://127.0.0.1:{ports[name]}" for name in ports}
 
-        def start_service(name: str):
+        def start_service(name: str, env: dict | None = None):
             procs.start(name, [str(RELEASE / name)], {
                 "HOST": "127.0.0.1", "PORT": str(ports[name]), "NATS_URL": f"nats://127.0.0.1:{nats_port}",
                 "FRONTEND_ORIGINS": origin, "QUERY_INSTANCE": "browser_test", "RUST_LOG": "info",
+                **(env or {}),
             })
 
         def healthy(name: str, timeout: float = 60):
@@ -401,6 +316,156 @@ def main() -> int:
             assert not wide, "the page scrolls sideways at a phone's width"
             browser.screenshot(OUTPUT / "browser-test-phone.png")
         check("a fresh load shows the same state, and fits a phone's width", reload_with_data)
+
+        # --- 6. the recovery lab: the System view --------------------------------------
+        def system():
+            return browser.js(SYSTEM_STATE)
+
+        def show(page: str):
+            """Follows the header's link to `page` with the keyboard (focus it, press Enter)."""
+            browser.type(f'a.page-link[href="#{page}"]', ENTER)
+            wait_until(f"the {page} view", lambda: (system()["shown"] if page == "system" else system()["postsShown"]), 5)
+
+        def every_service(state: str):
+            def probe():
+                services = system()["services"]
+                wanted = ("posts", "comments", "moderation", "query")
+                return all(services.get(n, {}).get("state") == state for n in wanted) and services
+            return probe
+
+        def system_view_opens():
+            # The step before reloaded the page; from here on, again, nothing may reload it.
+            browser.js("window.__browserTestMarker = 'no reload'")
+            # Still at the phone's width from the step before: the view must work there too.
+            show("system")
+            now = system()
+            assert now["hash"] == "#system" and not now["postsShown"], f"hash {now['hash']!r}"
+            assert now["focused"] == "system-heading", f"the focus is on {now['focused']!r}, not the view's heading"
+            services = wait_until("all four services up", every_service("up"), 15)
+            assert all(services[n]["instances"] >= 1 for n in services), f"instance counts: {services}"
+            wait_until("the streams and moderation's consumer",
+                       lambda: "COMMENTS/moderation" in system()["consumers"] and len(system()["streams"]) >= 4, 10)
+            wide = browser.js(SIDEWAYS)
+            assert not wide, f"the System view scrolls sideways at a phone's width: {wide}"
+            browser.screenshot(OUTPUT / "system-view-phone.png")
+            browser.resize(1280, 1000)
+            now = system()
+            shown = ", ".join(f"{n} {v['state']} ({v['instances']})" for n, v in now["services"].items())
+            print(f"     services: {shown}")
+            print(f"     streams: {now['streams']}")
+            no_reload()
+        check("the System view opens with the keyboard and shows the four services up", system_view_opens)
+
+        def moderation_killed():
+            procs.kill("moderation")  # SIGKILL: a crash
+            wait_until("moderation shown down", lambda: system()["services"]["moderation"]["state"] == "down", 15)
+            others = system()["services"]
+            assert all(others[n]["state"] == "up" for n in ("posts", "comments", "query")), f"services: {others}"
+        check("with moderation killed (SIGKILL) the System view shows it down", moderation_killed)
+
+        waiting = "Written while moderation is down"
+        waiting_id = {}
+
+        def comment_waits():
+            show("posts")
+            post = the_post()
+            before = {c["id"] for c in post["comments"]}
+            browser.type(f'[id="comment-{post["id"]}"]', waiting + "\n")
+            def new_comment():
+                return next((c for c in the_post()["comments"] if c["id"] not in before and c["status"] == "pending"), None)
+            comment = wait_until("the new comment, pending", new_comment, 10)
+            waiting_id["id"] = comment["id"]
+            # Open its timeline now, with the keyboard; it must fill in by itself later.
+            browser.type(f'li.comment[data-comment-id="{comment["id"]}"] button.timeline-toggle', ENTER)
+            timeline = wait_until("the pending comment's timeline: CommentCreated only",
+                                  lambda: (t := browser.js(TIMELINE_STATE, comment["id"])) and t["types"] == ["CommentCreated"] and t, 15)
+            assert timeline["expanded"] == "true", f"aria-expanded is {timeline['expanded']!r}"
+            show("system")
+            def backlog():
+                now = system()
+                pending = now["consumers"].get("COMMENTS/moderation", {}).get("pending", 0)
+                return pending >= 1 and now
+            now = wait_until("COMMENTS/moderation pending >= 1", backlog, 15)
+            moderation = now["services"]["moderation"]
+            assert moderation["backlog"] and moderation["backlog"] >= 1, f"moderation's card: {moderation}"
+            print(f"     COMMENTS/moderation: {now['consumers']['COMMENTS/moderation']}; moderation's card: {moderation['text']!r}")
+            browser.full_screenshot(OUTPUT / "system-moderation-down.png")
+        check("a comment written meanwhile waits in COMMENTS/moderation's pending count", comment_waits)
+
+        def moderation_back():
+            start_service("moderation")
+            def drained():
+                now = system()
+                consumer = now["consumers"].get("COMMENTS/moderation", {})
+                return (now["services"]["moderation"]["state"] == "up" and consumer.get("pending") == 0
+                        and consumer.get("ackPending") == 0 and now)
+            now = wait_until("moderation up and its backlog drained to 0", drained, 60)
+            print(f"     COMMENTS/moderation: {now['consumers']['COMMENTS/moderation']}")
+            show("posts")
+            wait_until("the waiting comment approved", lambda: any(
+                c["id"] == waiting_id["id"] and c["status"] == "approved" and c["text"] == waiting
+                for c in the_post()["comments"]), 30)
+            no_reload()
+        check("with moderation back it is up, the backlog drains to 0 and the comment is approved", moderation_back)
+
+        def timeline_fills_in():
+            chain = ["CommentCreated", "CommentModerated", "CommentUpdated"]
+            def whole():
+                t = browser.js(TIMELINE_STATE, waiting_id["id"])
+                return t and t["types"] == chain and t
+            timeline = wait_until("the open timeline to show the whole chain", whole, 20)
+            assert timeline["sources"] == ["comments", "moderation", "comments"], f"sources: {timeline['sources']}"
+            assert re.fullmatch(r"CommentCreated → CommentModerated \+\S+ \S+( \S+ \S+)? → CommentUpdated \+\S+ \S+( \S+ \S+)?",
+                                timeline["summary"] or ""), f"summary: {timeline['summary']!r}"
+            assert re.fullmatch(r"[0-9a-f-]{36}", timeline["correlation"] or ""), f"correlation id: {timeline['correlation']!r}"
+            print(f"     timeline: {timeline['summary']}  (correlation id {timeline['correlation']})")
+            browser.js("document.querySelector(`li.comment[data-comment-id='${arguments[0]}']`).scrollIntoView({block: 'center'})",
+                       waiting_id["id"])
+            browser.screenshot(OUTPUT / "posts-timeline.png")
+        check("the comment's open timeline fills in by itself: CommentCreated → CommentModerated → CommentUpdated",
+              timeline_fills_in)
+
+        # --- 7. dead letters, and Retry ---------------------------------------------------
+        failing = "Moderated only after a retry"
+        letter = {}
+
+        def dead_letter_appears():
+            procs.kill("moderation", signal.SIGTERM)
+            start_service("moderation", {"MODERATION_FAIL_FIRST": "5"})  # every delivery fails
+            healthy("moderation")
+            post = the_post()
+            before = {c["id"] for c in post["comments"]}
+            browser.type(f'[id="comment-{post["id"]}"]', failing + "\n")
+            comment = wait_until("the comment to show", lambda: next(
+                (c for c in the_post()["comments"] if c["id"] not in before), None), 10)
+            letter["comment"] = comment["id"]
+            show("system")
+            # Five deliveries with backoff 0.25 s, 1 s, 2 s, 4 s between them: about 7 s.
+            found = wait_until("a dead letter", lambda: system()["deadLetters"], 40)[0]
+            assert "COMMENTS / moderation" in found["text"] and "5 deliveries" in found["text"], f"it reads {found['text']!r}"
+            assert found["button"] == "Retry" and not found["disabled"], f"its button: {found}"
+            letter["id"] = found["id"]
+            print(f"     dead letter: {' | '.join(found['text'].splitlines()[:3])}")
+        check("with every moderation attempt failing, the comment becomes a dead letter after 5 deliveries",
+              dead_letter_appears)
+
+        def retry_works():
+            procs.kill("moderation", signal.SIGTERM)  # the cause goes away: a fixed moderation
+            start_service("moderation")
+            wait_until("moderation up", lambda: system()["services"]["moderation"]["state"] == "up", 30)
+            browser.click(f'li.dead-letter[data-dead-letter-id="{letter["id"]}"] button.retry')
+            def retried():
+                d = next((d for d in system()["deadLetters"] if d["id"] == letter["id"]), None)
+                assert d is None or d["error"] is None, f"the retry failed: {d['error']!r}"
+                return d and d["retried"] and d["disabled"] and d["button"] == "Retried" and d
+            wait_until("the letter shown as retried, its button disabled", retried, 15)
+            browser.full_screenshot(OUTPUT / "system-view.png")
+            show("posts")
+            wait_until("the retried comment approved", lambda: any(
+                c["id"] == letter["comment"] and c["status"] == "approved" for c in the_post()["comments"]), 30)
+            no_reload()
+        check("with the cause gone, Retry puts it back, the comment is approved and the button stays disabled",
+              retry_works)
 
     except Exception as err:
         if not isinstance(err, (CheckFailed, RuntimeError, AssertionError)) or not failed:

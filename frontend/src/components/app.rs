@@ -1,8 +1,11 @@
 //! The whole page: it loads the configuration, starts following query, and lays out the
-//! header, the banner, the new-post form and the posts.
+//! header (with the links between the two views) and the two views: the blog (the
+//! new-post form and the posts) and the recovery lab's System view.
 
 use crate::components::banner::{LinkStatus, ReadSideBanner};
+use crate::components::nav::{current_page, Page, PageLinks};
 use crate::components::posts::{NewPost, PostList};
+use crate::components::system::{SystemFeed, SystemPage};
 use crate::config::Config;
 use crate::live::{self, Link};
 use crate::model::Board;
@@ -12,22 +15,31 @@ use leptos::prelude::*;
 pub fn App() -> impl IntoView {
     let board = RwSignal::new(Board::default());
     let link = RwSignal::new(Link::Connecting);
+    let system = SystemFeed::default();
+    let page = current_page();
     provide_context(board);
     provide_context(link);
+    provide_context(system);
+    provide_context(page);
 
     // The service addresses come from `/config.json` (same origin, so this is quick);
     // nothing can be read or written before they are known.
     let config = LocalResource::new(Config::load);
 
+    // The header's status speaks for the view on screen.
+    let shown_link = Signal::derive(move || match page.get() {
+        Page::Posts => link.get(),
+        Page::System => system.link.get(),
+    });
     view! {
         <header class="site-header">
             <div class="wrap header-row">
                 <h1>"Blog"</h1>
-                <LinkStatus />
+                <PageLinks />
+                <LinkStatus link=shown_link />
             </div>
         </header>
         <main class="wrap">
-            <ReadSideBanner />
             {move || match config.get() {
                 Some(config) => view! { <Content config /> }.into_any(),
                 None => view! { <p class="empty">"Loading…"</p> }.into_any(),
@@ -39,14 +51,35 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Everything that needs the configuration. A component body runs once per mount, so the
+/// Everything that needs the configuration. A component body runs once per mount, so each
 /// live connection is opened exactly once.
 #[component]
 fn Content(config: Config) -> impl IntoView {
-    live::follow(&config.query, expect_context(), expect_context());
+    let page = expect_context::<RwSignal<Page>>();
+    let system = expect_context::<SystemFeed>();
+    live::follow_posts(&config.query, expect_context(), expect_context());
+    // The system stream is opened the first time the System view is shown (most visits
+    // never need it), then kept, so the view is current whenever it is looked at again.
+    let query = config.query.clone();
+    Effect::new(move |started: Option<bool>| {
+        if started == Some(true) {
+            return true;
+        }
+        let wanted = page.get() == Page::System;
+        if wanted {
+            live::follow_system(&query, system.view, system.link);
+        }
+        wanted
+    });
     provide_context(config);
     view! {
-        <NewPost />
-        <PostList />
+        <div id="posts-view" hidden=move || page.get() != Page::Posts>
+            <ReadSideBanner />
+            <NewPost />
+            <PostList />
+        </div>
+        <div id="system-view" hidden=move || page.get() != Page::System>
+            <SystemPage />
+        </div>
     }
 }

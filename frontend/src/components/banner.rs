@@ -23,8 +23,10 @@ pub fn ReadSideBanner() -> impl IntoView {
 
 /// The header's one-word status: live, connecting, or reconnecting.
 #[component]
-pub fn LinkStatus() -> impl IntoView {
-    let link = expect_context::<RwSignal<Link>>();
+pub fn LinkStatus(
+    /// The link of the view on screen (the posts' stream, or the system's).
+    link: Signal<Link>,
+) -> impl IntoView {
     let (class, text) = (
         move || match link.get() {
             Link::Live => "link-status live",

@@ -1,37 +1,76 @@
-//! A post's comments and the form to add one.
+//! A post's comments (each with its timeline, on demand) and the form to add one.
 
 use crate::api;
 use crate::components::text_form::TextForm;
+use crate::components::timeline::CommentTimeline;
 use crate::config::Config;
-use crate::model::{Board, Comment};
+use crate::model::{Board, Comment, Status};
 use leptos::prelude::*;
 
 /// The comments of one post, oldest first. Each shows its content only once approved.
 #[component]
 pub fn CommentList(comments: Signal<Vec<Comment>>) -> impl IntoView {
+    let ids =
+        Memo::new(move |_| comments.with(|c| c.iter().map(|c| c.id.clone()).collect::<Vec<_>>()));
     view! {
         <Show
-            when=move || comments.with(|c| !c.is_empty())
+            when=move || ids.with(|ids| !ids.is_empty())
             fallback=|| view! { <p class="no-comments">"No comments yet."</p> }
         >
             <ul class="comments">
-                // Keyed by what is shown, so a moderation decision redraws just that item.
-                <For
-                    each=move || comments.get()
-                    key=|c| (c.id.clone(), c.status, c.content.clone())
-                    let:comment
-                >
-                    <li
-                        class=format!("comment {}", comment.status.as_str())
-                        data-comment-id=comment.id.clone()
-                        data-status=comment.status.as_str()
-                    >
-                        // Plain text: Leptos escapes it, so a comment can never inject HTML.
-                        {comment.display_text().to_owned()}
-                    </li>
+                // Keyed by id alone: the item stays mounted when its comment is moderated
+                // (it reads its own comment), so an open timeline stays open.
+                <For each=move || ids.get() key=|id| id.clone() let:id>
+                    <CommentItem id comments />
                 </For>
             </ul>
         </Show>
+    }
+}
+
+/// One comment, and the button that shows its timeline.
+#[component]
+fn CommentItem(id: String, comments: Signal<Vec<Comment>>) -> impl IntoView {
+    let comment = {
+        let id = id.clone();
+        Memo::new(move |_| comments.with(|cs| cs.iter().find(|c| c.id == id).cloned()))
+    };
+    let status =
+        Signal::derive(move || comment.with(|c| c.as_ref().map_or(Status::Pending, |c| c.status)));
+    // Plain text: Leptos escapes it, so a comment can never inject HTML.
+    let text = move || {
+        comment.with(|c| {
+            c.as_ref()
+                .map(|c| c.display_text().to_owned())
+                .unwrap_or_default()
+        })
+    };
+    let expanded = RwSignal::new(false);
+    let panel_id = format!("timeline-{id}");
+    let controls = panel_id.clone();
+    let comment_id = id.clone();
+    view! {
+        <li
+            class=move || format!("comment {}", status.get().as_str())
+            data-comment-id=id
+            data-status=move || status.get().as_str()
+        >
+            <div class="comment-row">
+                <span class="comment-text">{text}</span>
+                <button
+                    type="button"
+                    class="timeline-toggle"
+                    aria-expanded=move || expanded.get().to_string()
+                    aria-controls=controls
+                    on:click=move |_| expanded.update(|open| *open = !*open)
+                >
+                    {move || if expanded.get() { "Hide timeline" } else { "Timeline" }}
+                </button>
+            </div>
+            <Show when=move || expanded.get()>
+                <CommentTimeline comment_id=comment_id.clone() status panel_id=panel_id.clone() />
+            </Show>
+        </li>
     }
 }
 

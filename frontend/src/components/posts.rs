@@ -24,7 +24,7 @@ pub fn NewPost() -> impl IntoView {
     };
     view! {
         <section class="new-post" aria-labelledby="new-post-heading">
-            <h2 id="new-post-heading">"Create a post"</h2>
+            <h2 id="new-post-heading" tabindex="-1">"Create a post"</h2>
             <TextForm
                 input_id="post-title".to_owned()
                 label="Title"

@@ -1,0 +1,127 @@
+//! The System view's dead letters: the messages a consumer gave up on, newest first, each
+//! with a Retry button that puts the original message back into its stream.
+//!
+//! Retry once the cause is gone (the service fixed, the knob turned off): the consumer
+//! then handles the copy like any new message. Query records the retry in the
+//! DEADLETTERS stream, so the letter shows as retried everywhere, and its button stays
+//! disabled, also after a reload.
+
+use crate::api::lab::{self, QueryFailure, Retried};
+use crate::components::system::SystemFeed;
+use crate::config::Config;
+use crate::model::time;
+use leptos::prelude::*;
+
+#[component]
+pub fn DeadLetterList() -> impl IntoView {
+    let feed = expect_context::<SystemFeed>();
+    let ids = Memo::new(move |_| {
+        feed.view.with(|v| {
+            v.as_ref()
+                .map(|v| v.dead_letters.iter().map(|d| d.id).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    });
+    view! {
+        <section aria-labelledby="dead-letters-heading">
+            <h3 id="dead-letters-heading">"Dead letters"</h3>
+            <Show
+                when=move || ids.with(|ids| !ids.is_empty())
+                fallback=|| view! {
+                    <p id="dead-letters-empty" class="empty">
+                        "No dead letters: no consumer has given up on a message."
+                    </p>
+                }
+            >
+                <ul class="dead-letters">
+                    // Keyed by id alone, so a letter's Retry state (in flight, an error)
+                    // survives the view's updates; the item reads its letter by id.
+                    <For each=move || ids.get() key=|id| *id let:id>
+                        <DeadLetterItem id />
+                    </For>
+                </ul>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn DeadLetterItem(id: u64) -> impl IntoView {
+    let feed = expect_context::<SystemFeed>();
+    let config = expect_context::<Config>();
+    let letter = Memo::new(move |_| {
+        feed.view.with(|v| {
+            v.as_ref()
+                .and_then(|v| v.dead_letters.iter().find(|d| d.id == id).cloned())
+        })
+    });
+    let field = move |f: fn(&crate::model::system::DeadLetter) -> String| {
+        move || letter.with(|l| l.as_ref().map(f).unwrap_or_default())
+    };
+
+    let retry = Action::new_local(move |_: &()| {
+        let config = config.clone();
+        async move { lab::retry_dead_letter(&config, id).await }
+    });
+    let busy = retry.pending();
+    let outcome = retry.value();
+    let retried = move || letter.with(|l| l.as_ref().is_some_and(|l| l.retried));
+    // Done as far as this page knows: query recorded the retry, or just said it did it.
+    let done = move || retried() || outcome.with(|o| matches!(o, Some(Ok(_))));
+    let note = move || match outcome.get() {
+        Some(Ok(Retried {
+            stream,
+            republished_sequence,
+            ..
+        })) if !retried() => Some(format!(
+            "Put back into {stream} as message #{republished_sequence}."
+        )),
+        _ => None,
+    };
+    let error = move || match outcome.get() {
+        Some(Err(failure)) => Some(QueryFailure::retry_text(&failure)),
+        _ => None,
+    };
+    let on_click = move |_| {
+        if !busy.get_untracked() && !done() {
+            retry.dispatch_local(());
+        }
+    };
+    let error_id = format!("dead-letter-{id}-error");
+    let described_by = error_id.clone();
+
+    view! {
+        <li class="dead-letter" data-dead-letter-id=id.to_string() data-retried=move || retried().to_string()>
+            <div class="dead-letter-head">
+                <strong class="dead-letter-cause">{field(|l| l.cause_text())}</strong>
+                <time datetime=field(|l| l.time.clone())>{field(|l| time::date_and_clock(&l.time))}</time>
+            </div>
+            <p class="dead-letter-where">
+                {field(|l| format!("{} / {} · message #{}", l.stream, l.consumer, l.stream_sequence))}
+            </p>
+            <p class="dead-letter-error">
+                {field(|l| match &l.error {
+                    Some(e) => format!("Error: {e}"),
+                    // JetStream's max-deliveries advisory carries no error text.
+                    None => "No error text recorded: each failed attempt's error is in its service's log.".to_owned(),
+                })}
+            </p>
+            <div class="dead-letter-actions">
+                <button
+                    type="button"
+                    class="retry"
+                    on:click=on_click
+                    disabled=done
+                    aria-disabled=move || busy.get().to_string()
+                    aria-describedby=move || error().is_some().then(|| described_by.clone())
+                >
+                    {move || if done() { "Retried" } else if busy.get() { "Retrying…" } else { "Retry" }}
+                </button>
+                <span class="retry-note" role="status">{note}</span>
+            </div>
+            <p class="retry-error" id=error_id role="alert" hidden=move || error().is_none()>
+                {move || error().unwrap_or_default()}
+            </p>
+        </li>
+    }
+}

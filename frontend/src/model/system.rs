@@ -1,0 +1,429 @@
+//! The recovery lab's view of the whole system, as query's `GET /system` (and each
+//! `system` event of `/system/events`) sends it, and the pure rules for showing it.
+//!
+//! Query looks once a second: it pings every service over NATS (`$SRV.PING`), asks
+//! JetStream for each stream's message count and each durable consumer's backlog, and
+//! lists the dead letters. This page only shows that, and decides one thing itself: how
+//! much of it is still true (see [`judge`]).
+
+use super::Link;
+use serde::Deserialize;
+
+/// The service whose answers this view is: if the page cannot reach it, nothing here is
+/// current, and if it cannot reach the broker, nobody else's state is known.
+pub const QUERY: &str = "query";
+
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SystemView {
+    /// Whether query itself is connected to nats-server.
+    pub broker_connected: bool,
+    pub services: Vec<Service>,
+    pub streams: Vec<Stream>,
+    /// Newest first.
+    pub dead_letters: Vec<DeadLetter>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Service {
+    pub name: String,
+    /// Answered the last ping in time.
+    pub up: bool,
+    /// How many instances answered.
+    #[serde(default)]
+    pub instances: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stream {
+    pub name: String,
+    pub messages: u64,
+    /// Durable consumers only, by name.
+    #[serde(default)]
+    pub consumers: Vec<Consumer>,
+}
+
+/// A durable consumer's backlog.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Consumer {
+    pub name: String,
+    /// In the stream, not yet delivered to it.
+    pub pending: u64,
+    /// Delivered, not yet acknowledged (being worked on, or waiting for a retry).
+    pub ack_pending: u64,
+    /// Delivered more than once.
+    pub redelivered: u64,
+}
+
+/// A message a consumer gave up on.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeadLetter {
+    /// What a retry refers to.
+    pub id: u64,
+    pub cause: Cause,
+    pub stream: String,
+    pub consumer: String,
+    /// Where the original message is in `stream`.
+    pub stream_sequence: u64,
+    pub deliveries: u64,
+    #[serde(default)]
+    pub error: Option<String>,
+    /// RFC 3339, UTC.
+    pub time: String,
+    #[serde(default)]
+    pub retried: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Cause {
+    /// Every allowed delivery failed.
+    MaxDeliveries,
+    /// The consumer gave up on it at once (it could never succeed).
+    Terminated,
+    /// A cause this page does not know yet: still shown, not dropped.
+    #[serde(other)]
+    Other,
+}
+
+impl DeadLetter {
+    /// Why it is here, in words.
+    pub fn cause_text(&self) -> String {
+        match self.cause {
+            Cause::MaxDeliveries => format!("Failed on all {} deliveries", self.deliveries),
+            Cause::Terminated => format!(
+                "Terminated by the consumer after {}",
+                plural(self.deliveries, "delivery", "deliveries")
+            ),
+            Cause::Other => format!(
+                "Given up after {}",
+                plural(self.deliveries, "delivery", "deliveries")
+            ),
+        }
+    }
+}
+
+impl SystemView {
+    pub fn from_json(text: &str) -> Result<SystemView, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// Whether query has looked at the system yet (right after it starts it sends `{}`).
+    pub fn has_looked(&self) -> bool {
+        !self.services.is_empty()
+    }
+
+    /// Whether this view can be taken as the system's state now: the page's link to query
+    /// is live and query can reach the broker.
+    pub fn is_current(&self, link: Link) -> bool {
+        link == Link::Live && self.broker_connected
+    }
+
+    /// What each service's card shows. Counts (instances, backlog) only while they are
+    /// current: a stale "1 instance" would be a claim the page cannot back.
+    pub fn service_cards(&self, link: Link) -> Vec<ServiceCard> {
+        let current = self.is_current(link);
+        self.services
+            .iter()
+            .map(|service| {
+                let judgement = judge(service, self.broker_connected, link);
+                ServiceCard {
+                    name: service.name.clone(),
+                    health: judgement.health,
+                    why: judgement.why,
+                    instances: current.then_some(service.instances),
+                    backlog: if current {
+                        self.backlog(&service.name)
+                    } else {
+                        None
+                    },
+                }
+            })
+            .collect()
+    }
+
+    /// What is waiting for `service`: the pending and unacknowledged messages of the
+    /// durable consumers named after it (moderation's is `moderation` on COMMENTS), with
+    /// where they wait. `None` if it has no consumer by its name.
+    pub fn backlog(&self, service: &str) -> Option<Backlog> {
+        let mut backlog: Option<Backlog> = None;
+        for stream in &self.streams {
+            for consumer in stream.consumers.iter().filter(|c| c.name == service) {
+                let b = backlog.get_or_insert_with(Backlog::default);
+                b.messages += consumer.pending + consumer.ack_pending;
+                b.streams.push(stream.name.clone());
+            }
+        }
+        backlog
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Backlog {
+    /// Pending plus acknowledgement-pending, over its consumers.
+    pub messages: u64,
+    /// The streams its consumers read.
+    pub streams: Vec<String>,
+}
+
+impl Backlog {
+    /// `3 messages waiting in COMMENTS`, `nothing waiting in COMMENTS`.
+    pub fn text(&self) -> String {
+        let waiting = match self.messages {
+            0 => "nothing".to_owned(),
+            n => plural(n, "message", "messages"),
+        };
+        format!("{waiting} waiting in {}", self.streams.join(", "))
+    }
+}
+
+/// One service's card on the System view.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ServiceCard {
+    pub name: String,
+    pub health: Health,
+    /// Why it is shown so, in a few words.
+    pub why: &'static str,
+    /// How many instances answered; `None` when that is not known now.
+    pub instances: Option<u32>,
+    /// What waits for it; `None` when it has no consumer of its name, or it is not known now.
+    pub backlog: Option<Backlog>,
+}
+
+/// What the page can say about a service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Health {
+    /// Green: it answered query's last ping.
+    Up,
+    /// Red: it did not answer (or, for query, this page cannot reach it).
+    Down,
+    /// Grey: the page cannot know (query is unreachable, or cannot reach the broker).
+    Unknown,
+}
+
+impl Health {
+    /// For CSS classes and `data-state` attributes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::Up => "up",
+            Health::Down => "down",
+            Health::Unknown => "unknown",
+        }
+    }
+
+    /// The word on the card (the colour never speaks alone).
+    pub fn label(self) -> &'static str {
+        match self {
+            Health::Up => "Up",
+            Health::Down => "Down",
+            Health::Unknown => "Unknown",
+        }
+    }
+}
+
+/// A service's health and the reason, in a few words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Judgement {
+    pub health: Health,
+    pub why: &'static str,
+}
+
+/// Decides how to show `service`, given whether query is connected to the broker and how
+/// the page's link to query's system stream is doing.
+///
+/// Everything on this view comes through query, so the last view is only as current as
+/// the link: when the link is down, query is down as far as this page can tell, and the
+/// others are unknown — their last state is shown, greyed, not passed off as current.
+/// Likewise, when query cannot reach the broker, it cannot ping anyone.
+pub fn judge(service: &Service, broker_connected: bool, link: Link) -> Judgement {
+    let is_query = service.name == QUERY;
+    let (health, why) = match link {
+        Link::Live if !broker_connected && is_query => {
+            (Health::Up, "answering, but cut off from the broker")
+        }
+        Link::Live if !broker_connected => (Health::Unknown, "query cannot reach the broker"),
+        Link::Live if service.up => (Health::Up, "answered the last ping"),
+        Link::Live => (Health::Down, "did not answer the last ping"),
+        Link::Down if is_query => (Health::Down, "this page cannot reach it"),
+        Link::Down => (Health::Unknown, "unknown while query is unreachable"),
+        Link::Connecting => (Health::Unknown, "connecting to query…"),
+    };
+    Judgement { health, why }
+}
+
+/// `1 instance`, `2 instances`, `0 instances`.
+pub fn instances_text(n: u32) -> String {
+    plural(u64::from(n), "instance", "instances")
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What query sends with moderation killed and one comment waiting for it.
+    const JSON: &str = r#"{"brokerConnected":true,
+        "services":[{"name":"posts","up":true,"instances":1},{"name":"comments","up":true,"instances":2},
+                    {"name":"moderation","up":false,"instances":0},{"name":"query","up":true,"instances":1}],
+        "streams":[{"name":"POSTS","messages":1,"consumers":[]},
+                   {"name":"COMMENTS","messages":5,"consumers":[
+                       {"name":"moderation","pending":1,"ackPending":0,"redelivered":0},
+                       {"name":"query","pending":0,"ackPending":0,"redelivered":0}]},
+                   {"name":"MODERATION","messages":2,"consumers":[
+                       {"name":"comments","pending":0,"ackPending":1,"redelivered":3}]},
+                   {"name":"DEADLETTERS","messages":1,"consumers":[]}],
+        "deadLetters":[{"id":1,"cause":"maxDeliveries","stream":"COMMENTS","consumer":"moderation",
+            "streamSequence":4,"deliveries":5,"error":null,"time":"2026-11-22T10:00:00.5Z","retried":false}]}"#;
+
+    fn view() -> SystemView {
+        SystemView::from_json(JSON).expect("valid")
+    }
+
+    fn service(name: &str, up: bool) -> Service {
+        Service {
+            name: name.into(),
+            up,
+            instances: u32::from(up),
+        }
+    }
+
+    #[test]
+    fn reads_querys_json() {
+        let v = view();
+        assert!(v.broker_connected && v.has_looked());
+        assert_eq!(v.services.len(), 4);
+        assert_eq!(v.services[1].instances, 2);
+        let comments = &v.streams[1];
+        assert_eq!((comments.name.as_str(), comments.messages), ("COMMENTS", 5));
+        assert_eq!(comments.consumers[0].pending, 1);
+        assert_eq!(v.streams[2].consumers[0].redelivered, 3);
+        let letter = &v.dead_letters[0];
+        assert_eq!(
+            (letter.cause, letter.stream_sequence, letter.error.clone()),
+            (Cause::MaxDeliveries, 4, None)
+        );
+    }
+
+    #[test]
+    fn query_just_started_sends_an_empty_object() {
+        let v = SystemView::from_json("{}").expect("valid");
+        assert!(!v.has_looked());
+        assert!(SystemView::from_json("not json").is_err());
+    }
+
+    #[test]
+    fn an_unknown_cause_is_kept() {
+        let json = r#"{"id":9,"cause":"somethingNew","stream":"S","consumer":"c","streamSequence":1,
+            "deliveries":1,"time":"t"}"#;
+        let letter: DeadLetter = serde_json::from_str(json).expect("valid");
+        assert_eq!(letter.cause, Cause::Other);
+        assert!(!letter.retried);
+        assert_eq!(letter.cause_text(), "Given up after 1 delivery");
+    }
+
+    #[test]
+    fn each_cause_is_said_in_words() {
+        let mut letter = view().dead_letters[0].clone();
+        assert_eq!(letter.cause_text(), "Failed on all 5 deliveries");
+        letter.cause = Cause::Terminated;
+        assert_eq!(
+            letter.cause_text(),
+            "Terminated by the consumer after 5 deliveries"
+        );
+    }
+
+    #[test]
+    fn a_service_is_green_when_it_answered_and_red_when_not() {
+        let live = |s: &Service| judge(s, true, Link::Live).health;
+        assert_eq!(live(&service("moderation", true)), Health::Up);
+        assert_eq!(live(&service("moderation", false)), Health::Down);
+        assert_eq!(Health::Down.as_str(), "down");
+    }
+
+    #[test]
+    fn with_query_unreachable_query_is_down_and_the_rest_unknown() {
+        let down = |s: &Service| judge(s, true, Link::Down).health;
+        assert_eq!(down(&service("query", true)), Health::Down);
+        assert_eq!(down(&service("posts", true)), Health::Unknown);
+        assert_eq!(down(&service("moderation", false)), Health::Unknown);
+        assert_eq!(
+            judge(&service("posts", true), true, Link::Connecting).health,
+            Health::Unknown
+        );
+    }
+
+    #[test]
+    fn with_query_cut_off_from_the_broker_only_query_is_known() {
+        assert_eq!(
+            judge(&service("query", false), false, Link::Live).health,
+            Health::Up
+        );
+        let posts = judge(&service("posts", false), false, Link::Live);
+        assert_eq!(
+            (posts.health, posts.why),
+            (Health::Unknown, "query cannot reach the broker")
+        );
+    }
+
+    #[test]
+    fn a_services_backlog_is_what_waits_in_its_consumers() {
+        let v = view();
+        let moderation = v.backlog("moderation").expect("moderation has a consumer");
+        assert_eq!(moderation.messages, 1);
+        assert_eq!(moderation.text(), "1 message waiting in COMMENTS");
+        // Acknowledgement-pending counts too: it is not done yet.
+        assert_eq!(
+            v.backlog("comments").map(|b| b.text()),
+            Some("1 message waiting in MODERATION".into())
+        );
+        assert_eq!(v.backlog("posts"), None);
+        let idle = Backlog {
+            messages: 0,
+            streams: vec!["COMMENTS".into()],
+        };
+        assert_eq!(idle.text(), "nothing waiting in COMMENTS");
+    }
+
+    #[test]
+    fn cards_show_counts_only_while_they_are_current() {
+        let v = view();
+        let cards = v.service_cards(Link::Live);
+        let moderation = &cards[2];
+        assert_eq!(
+            (moderation.name.as_str(), moderation.health),
+            ("moderation", Health::Down)
+        );
+        assert_eq!(moderation.instances, Some(0));
+        assert_eq!(moderation.backlog.as_ref().map(|b| b.messages), Some(1));
+        assert_eq!(cards[1].instances, Some(2));
+
+        let stale = v.service_cards(Link::Down);
+        assert_eq!(stale[2].health, Health::Unknown);
+        assert_eq!((stale[2].instances, stale[2].backlog.clone()), (None, None));
+        assert_eq!(stale[3].health, Health::Down);
+
+        let cut_off = SystemView {
+            broker_connected: false,
+            ..view()
+        };
+        assert!(!cut_off.is_current(Link::Live));
+        assert!(cut_off
+            .service_cards(Link::Live)
+            .iter()
+            .all(|c| c.instances.is_none()));
+    }
+
+    #[test]
+    fn counts_are_worded_in_the_singular_and_plural() {
+        assert_eq!(instances_text(1), "1 instance");
+        assert_eq!(instances_text(0), "0 instances");
+        assert_eq!(instances_text(3), "3 instances");
+    }
+}
