@@ -86,6 +86,9 @@ pub struct Durable {
     pub retry: RetryPolicy,
     /// How many entities may be handled at once (1: strictly one message at a time).
     pub concurrency: usize,
+    /// Ack every n-th message (with `AckPolicy::All`, one ack covers all before it); 1:
+    /// ack each one.
+    pub ack_every: u64,
 }
 
 impl Durable {
@@ -102,13 +105,25 @@ impl Durable {
             max_deliver: retry.max_deliver,
             ..Default::default()
         };
-        Durable { stream, config, retry, concurrency: 1 }
+        Durable { stream, config, retry, concurrency: 1, ack_every: 1 }
     }
 
     pub fn with_concurrency(mut self, concurrency: usize) -> Durable {
         self.concurrency = concurrency.max(1);
         // The server must let at least that many messages be unacked at once.
         self.config.max_ack_pending = self.config.max_ack_pending.max(concurrency as i64 * 4);
+        self
+    }
+
+    /// Acks only every `n`-th message, and whenever the consumer has caught up. Because
+    /// JetStream's `AckPolicy::All` lets one ack confirm every message before it, a replay
+    /// of a million events needs a few thousand acks, not a million. Only for consumers that
+    /// handle one message at a time and never fail (query's projection): a nak or term would
+    /// not cover the messages before it.
+    pub fn with_batched_acks(mut self, n: u64) -> Durable {
+        self.config.ack_policy = jetstream::consumer::AckPolicy::All;
+        self.concurrency = 1;
+        self.ack_every = n.max(1);
         self
     }
 
@@ -244,6 +259,7 @@ where
         };
         let delivery = Delivery { stream_sequence: meta.stream_sequence, attempt: meta.delivered };
         let pending = meta.pending;
+        let batch_ends = meta.consumer_sequence % self.durable.ack_every == 0 || pending == 0;
         let outcome = match Event::from_json(&message.payload) {
             Ok(event) => {
                 let span = tracing::info_span!("event", consumer, event_id = %event.id,
@@ -255,7 +271,8 @@ where
         };
         let sequence = delivery.stream_sequence;
         let acked = match &outcome {
-            Outcome::Done => message.ack().await,
+            Outcome::Done if batch_ends => message.ack().await,
+            Outcome::Done => Ok(()),
             Outcome::Retry { reason } => {
                 let last = delivery.attempt >= self.durable.retry.max_deliver;
                 let delay = self.durable.retry.delay_after(delivery.attempt);

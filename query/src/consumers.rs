@@ -23,6 +23,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
+/// How many events one ack confirms during a replay.
+const ACK_EVERY: u64 = 512;
+
 /// The event streams query reads.
 pub const STREAMS: [StreamDef; 3] = [StreamDef::Posts, StreamDef::Comments, StreamDef::Moderation];
 
@@ -56,7 +59,8 @@ pub async fn follow_into(
     progress: Progress,
     shutdown: CancellationToken,
 ) {
-    let durable = Durable::new(stream, &name, None);
+    // The projection cannot fail and is rebuilt on every start anyway: ack in batches.
+    let durable = Durable::new(stream, &name, None).with_batched_acks(ACK_EVERY);
     consume(js, durable, Some(progress), shutdown, |event, _delivery| {
         let mut model = model.write();
         if let Some(post) = model.apply(&event) {
