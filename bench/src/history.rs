@@ -60,9 +60,14 @@ pub fn post_history(post_number: usize, comments: usize) -> Vec<Event> {
     events
 }
 
-/// Events per post that query replays (POSTS and COMMENTS; it does not read MODERATION).
-pub fn query_events_per_post(comments: usize) -> u64 {
-    1 + 2 * comments as u64
+/// Events per post that land in `stream`: a post, its comments created and updated, their
+/// decisions.
+pub fn events_per_post(stream: StreamDef, comments: usize) -> u64 {
+    match stream {
+        StreamDef::Posts => 1,
+        StreamDef::Comments => 2 * comments as u64,
+        StreamDef::Moderation => comments as u64,
+    }
 }
 
 /// Writes the histories of posts numbered `posts` into the streams (creating them if

@@ -30,9 +30,8 @@ impl Durability {
 }
 
 pub struct NatsServer {
-    // Declared before `dir`, so the server is killed before its store is deleted. Only
-    // ever "read" by its drop.
-    _server: Child,
+    // Declared before `dir`, so the server is killed before its store is deleted.
+    server: Child,
     port: u16,
     _dir: tempfile::TempDir,
 }
@@ -55,11 +54,15 @@ impl NatsServer {
         if let Err(error) = wait_for_port(&mut child, port, Duration::from_secs(15)).await {
             return Err(error.context(log_tail(child.log())));
         }
-        Ok(NatsServer { _server: child, port, _dir: dir })
+        Ok(NatsServer { server: child, port, _dir: dir })
     }
 
     pub fn url(&self) -> String {
         format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.server.pid()
     }
 
     /// A client of our own, for the baselines and for filling streams.

@@ -137,6 +137,10 @@ impl Running {
         }
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.pid()
+    }
+
     pub fn memory(&self) -> anyhow::Result<Memory> {
         self.child.memory().with_context(|| format!("reading the memory of {}", self.service.name()))
     }

@@ -18,7 +18,7 @@ pub struct System {
     pub mode: Durability,
     // Services first: they are stopped before their broker.
     services: Vec<Running>,
-    _nats: NatsServer,
+    nats: NatsServer,
     /// Our own client, for the raw baselines.
     pub js: jetstream::Context,
 }
@@ -36,11 +36,18 @@ impl System {
         let launcher = Launcher { nats_url: nats.url(), rust_log: rust_log.into(), logs: logs.into() };
         let services = launcher.start_all(&Service::ALL).await?;
         let js = context(nats.connect("bench").await?);
-        Ok(System { mode, services, _nats: nats, js })
+        Ok(System { mode, services, nats, js })
     }
 
     pub fn port(&self, service: Service) -> anyhow::Result<u16> {
         Ok(find(&self.services, service)?.port)
+    }
+
+    /// Every process of the system, by name, for a [`crate::processes::CpuMeter`].
+    pub fn processes(&self) -> Vec<(String, u32)> {
+        let mut all = vec![("nats-server".to_owned(), self.nats.pid())];
+        all.extend(self.services.iter().map(|s| (s.service.name().to_owned(), s.pid())));
+        all
     }
 
     pub fn memory(&self) -> anyhow::Result<Vec<ServiceMemory>> {

@@ -2,12 +2,12 @@
 //! long history, and what that costs in memory — beside how fast a bare async-nats consumer
 //! reads the same streams.
 //!
-//! The streams get N events that query reads (POSTS and COMMENTS; N = 100k and 1M), in
-//! posts of ten comments, each comment created, moderated and updated, so MODERATION fills
-//! up too. The query binary is started cold and timed until `/health` answers 200 (it does
+//! The streams get N events that query reads (N = 100k and 1M, counted over the streams in
+//! `query::consumers::STREAMS`), in posts of ten comments, each comment created, moderated
+//! and updated. The query binary is started cold and timed until `/health` answers 200 (it does
 //! only once the replay has caught up). The baseline, in the same repeat, is an ordered
 //! consumer per stream — JetStream's "read the log" primitive: no acks, flow controlled,
-//! no decoding — reading both streams at once to the end.
+//! no decoding — reading the same streams at once, to the end.
 //!
 //! Both sizes share one nats-server: the larger history is the smaller one plus more posts.
 //! The server runs with lazy fsync only to fill faster; reading does not fsync either way.
@@ -18,7 +18,7 @@
 use crate::history::{self, context};
 use crate::nats::{Durability, NatsServer};
 use crate::plan::Plan;
-use crate::processes::Memory;
+use crate::processes::{CpuMeter, CpuShare, Memory};
 use crate::services::{Launcher, Service};
 use crate::stats::median;
 use crate::system::ServiceMemory;
@@ -30,12 +30,12 @@ use serde::Serialize;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// The streams query replays.
-const READ: [StreamDef; 2] = [StreamDef::Posts, StreamDef::Comments];
+/// The streams query replays, taken from query itself so the baseline reads the same.
+const READ: [StreamDef; query::consumers::STREAMS.len()] = query::consumers::STREAMS;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Replay {
-    /// Events query replays (POSTS + COMMENTS).
+    /// Events query replays (in the streams it reads).
     pub events: u64,
     pub posts: usize,
     /// Medians across the repeats.
@@ -46,21 +46,26 @@ pub struct Replay {
     pub bare_events_per_sec: f64,
     /// Median across the repeats of query ÷ bare, each from the same repeat.
     pub ratio: f64,
+    /// Medians across the repeats.
+    pub cpu: Vec<CpuShare>,
+    pub bare_cpu: Vec<CpuShare>,
     pub runs: Vec<Run>,
 }
 
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct Run {
     pub seconds: f64,
     pub memory: Memory,
     pub bare_seconds: f64,
+    /// Cores each process kept busy during query's replay, and during the bare read.
+    pub cpu: Vec<CpuShare>,
+    pub bare_cpu: Vec<CpuShare>,
 }
 
-/// Memory of every service after all four replayed the largest history together.
+/// Memory of every service after all four replayed the largest history together (one run).
 #[derive(Clone, Debug, Serialize)]
 pub struct AfterReplay {
     pub events: u64,
-    /// Medians across the repeats, per service.
     pub services: Vec<ServiceMemory>,
 }
 
@@ -68,7 +73,7 @@ pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<(Vec<Replay>, O
     let nats = NatsServer::start(Durability::Lazy).await?;
     let js = context(nats.connect("bench-fill").await?);
     let launcher = Launcher { nats_url: nats.url(), rust_log: plan.service_log.clone(), logs: logs.into() };
-    let per_post = history::query_events_per_post(plan.comments_per_post);
+    let per_post: u64 = READ.iter().map(|s| history::events_per_post(*s, plan.comments_per_post)).sum();
     let mut sizes = plan.replay_sizes.clone();
     sizes.sort_unstable();
 
@@ -82,9 +87,14 @@ pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<(Vec<Replay>, O
 
         let mut runs = Vec::new();
         for repeat in 1..=plan.repeats {
+            let server = [("nats-server".to_owned(), nats.pid())];
+            let meter = CpuMeter::start(&server);
             let bare = bare_read(&nats).await?;
+            let bare_cpu = meter.stop();
             let mut query = launcher.spawn(Service::Query)?;
+            let meter = CpuMeter::start(&[server[0].clone(), ("query".to_owned(), query.pid())]);
             let took = query.wait_ready(Duration::from_secs(600)).await?;
+            let cpu = meter.stop();
             let memory = query.memory()?;
             drop(query);
             println!(
@@ -96,7 +106,7 @@ pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<(Vec<Replay>, O
                 bare.as_secs_f64(),
                 events as f64 / bare.as_secs_f64()
             );
-            runs.push(Run { seconds: took.as_secs_f64(), memory, bare_seconds: bare.as_secs_f64() });
+            runs.push(Run { seconds: took.as_secs_f64(), memory, bare_seconds: bare.as_secs_f64(), cpu, bare_cpu });
         }
         figures.push(Replay {
             events,
@@ -107,43 +117,33 @@ pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<(Vec<Replay>, O
             rss_mib: median(runs.iter().map(|r| r.memory.rss_mib)),
             bare_events_per_sec: median(runs.iter().map(|r| events as f64 / r.bare_seconds)),
             ratio: median(runs.iter().map(|r| r.bare_seconds / r.seconds)),
+            cpu: CpuShare::median_of(&runs.iter().map(|r| r.cpu.clone()).collect::<Vec<_>>()),
+            bare_cpu: CpuShare::median_of(&runs.iter().map(|r| r.bare_cpu.clone()).collect::<Vec<_>>()),
             runs,
         });
     }
 
     let Some(largest) = figures.last().map(|f| f.events) else { return Ok((figures, None)) };
+    // Once, not repeated: this takes half a minute, and memory after a replay is the same
+    // from one run to the next within a percent (query's own is also in each replay run).
     history::mark_history_handled(&js).await?;
-    let mut samples: Vec<Vec<ServiceMemory>> = Vec::new();
-    for repeat in 1..=plan.repeats {
-        let started = Instant::now();
-        let running = launcher.start_all(&Service::ALL).await?;
-        let memory = running
-            .iter()
-            .map(|s| Ok(ServiceMemory { service: s.service, memory: s.memory()? }))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        drop(running);
-        println!(
-            "    {repeat}/{}: all four services ready on {largest} events after {:.1} s; RSS {}",
-            plan.repeats,
-            started.elapsed().as_secs_f64(),
-            memory.iter().map(|m| format!("{} {:.0} MiB", m.service.name(), m.memory.rss_mib)).collect::<Vec<_>>().join(", ")
-        );
-        samples.push(memory);
-    }
-    let services = Service::ALL
+    let started = Instant::now();
+    let running = launcher.start_all(&Service::ALL).await?;
+    let services = running
         .iter()
-        .map(|service| {
-            let of = |pick: fn(&Memory) -> f64| {
-                median(samples.iter().flatten().filter(|m| m.service == *service).map(|m| pick(&m.memory)))
-            };
-            ServiceMemory { service: *service, memory: Memory { rss_mib: of(|m| m.rss_mib), peak_mib: of(|m| m.peak_mib) } }
-        })
-        .collect();
+        .map(|s| Ok(ServiceMemory { service: s.service, memory: s.memory()? }))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    drop(running);
+    println!(
+        "    all four services ready on {largest} events after {:.1} s; RSS {}",
+        started.elapsed().as_secs_f64(),
+        services.iter().map(|m| format!("{} {:.0} MiB", m.service.name(), m.memory.rss_mib)).collect::<Vec<_>>().join(", ")
+    );
     Ok((figures, Some(AfterReplay { events: largest, services })))
 }
 
-/// Reads POSTS and COMMENTS to their ends with one ordered consumer each, at the same time,
-/// from a new connection — the time a reader needs when reading is all it does.
+/// Reads the streams query reads to their ends with one ordered consumer each, at the same
+/// time, from a new connection — the time a reader needs when reading is all it does.
 async fn bare_read(nats: &NatsServer) -> anyhow::Result<Duration> {
     let started = Instant::now();
     let js = context(nats.connect("bare-reader").await?);

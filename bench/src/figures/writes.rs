@@ -10,6 +10,7 @@
 use crate::load::{closed_loop, Client, Throughput};
 use crate::nats::Durability;
 use crate::plan::Plan;
+use crate::processes::{CpuMeter, CpuShare};
 use crate::services::Service;
 use crate::stats::median;
 use crate::system::System;
@@ -35,14 +36,24 @@ pub struct Writes {
     /// Median across the repeats of create-post ÷ raw, each from the same repeat.
     pub post_ratio: f64,
     pub comment_ratio: f64,
+    /// Cores each process kept busy during each kind of run (medians across the repeats).
+    pub cpu: Cpu,
     pub runs: Vec<Run>,
 }
 
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct Run {
     pub raw: Throughput,
     pub posts: Throughput,
     pub comments: Throughput,
+    pub cpu: Cpu,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Cpu {
+    pub raw: Vec<CpuShare>,
+    pub posts: Vec<CpuShare>,
+    pub comments: Vec<CpuShare>,
 }
 
 pub async fn measure(system: &System, plan: &Plan) -> anyhow::Result<Writes> {
@@ -56,13 +67,17 @@ pub async fn measure(system: &System, plan: &Plan) -> anyhow::Result<Writes> {
     for repeat in 1..=plan.repeats {
         system.settle().await?;
         let raw_clients = (0..plan.clients).map(|_| RawPublish { js: system.js.clone() }).collect();
+        let meter = CpuMeter::start(&system.processes());
         let raw = closed_loop(raw_clients, plan.warmup, plan.run).await?;
+        let mut cpu = Cpu { raw: meter.stop(), ..Cpu::default() };
 
         system.settle().await?;
         let body = Bytes::from_static(br#"{"title":"A post written by the benchmark"}"#);
         let post_clients =
             (0..plan.clients).map(|_| HttpPost::new(posts_port, "/posts".into(), body.clone())).collect();
+        let meter = CpuMeter::start(&system.processes());
         let posts = closed_loop(post_clients, plan.warmup, plan.run).await?;
+        cpu.posts = meter.stop();
 
         system.settle().await?;
         let comment_clients = post_ids
@@ -75,7 +90,9 @@ pub async fn measure(system: &System, plan: &Plan) -> anyhow::Result<Writes> {
                 HttpPost::new(comments_port, format!("/posts/{id}/comments"), body)
             })
             .collect();
+        let meter = CpuMeter::start(&system.processes());
         let comments = closed_loop(comment_clients, plan.warmup, plan.run).await?;
+        cpu.comments = meter.stop();
 
         println!(
             "  [{}] writes {repeat}/{}: raw publish {:.0}/s · create-post {:.0}/s · create-comment {:.0}/s",
@@ -85,7 +102,7 @@ pub async fn measure(system: &System, plan: &Plan) -> anyhow::Result<Writes> {
             posts.per_sec,
             comments.per_sec
         );
-        runs.push(Run { raw, posts, comments });
+        runs.push(Run { raw, posts, comments, cpu });
     }
     system.settle().await?;
     Ok(Writes {
@@ -95,6 +112,11 @@ pub async fn measure(system: &System, plan: &Plan) -> anyhow::Result<Writes> {
         comments: Throughput::median_of(&runs.iter().map(|r| r.comments).collect::<Vec<_>>()),
         post_ratio: median(runs.iter().map(|r| r.posts.per_sec / r.raw.per_sec)),
         comment_ratio: median(runs.iter().map(|r| r.comments.per_sec / r.raw.per_sec)),
+        cpu: Cpu {
+            raw: CpuShare::median_of(&runs.iter().map(|r| r.cpu.raw.clone()).collect::<Vec<_>>()),
+            posts: CpuShare::median_of(&runs.iter().map(|r| r.cpu.posts.clone()).collect::<Vec<_>>()),
+            comments: CpuShare::median_of(&runs.iter().map(|r| r.cpu.comments.clone()).collect::<Vec<_>>()),
+        },
         runs,
     })
 }
