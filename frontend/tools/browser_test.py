@@ -19,7 +19,9 @@ learner would see:
     it was pending, fills in by itself: CommentCreated → CommentModerated → CommentUpdated;
   - dead letters: with moderation failing every attempt (MODERATION_FAIL_FIRST=5) a comment
     becomes a dead letter after five deliveries; with the cause gone, Retry gets it
-    moderated and the button stays disabled.
+    moderated and the button stays disabled;
+  - with query killed, the System view shows query down, the others unknown (not their
+    stale state as current) and a banner; with query back, all is up again.
 
 Every wait polls with a deadline. Every process started here is stopped at the end, pass
 or fail. Screenshots (the posts view, the System view) and every process's log go to
@@ -466,6 +468,25 @@ def main() -> int:
             no_reload()
         check("with the cause gone, Retry puts it back, the comment is approved and the button stays disabled",
               retry_works)
+
+        # --- 8. the System view without query ---------------------------------------------
+        def system_without_query():
+            show("system")
+            procs.kill("query")  # SIGKILL: the view's own source is gone
+            def honest():
+                now = system()
+                services = now["services"]
+                others = all(services[n]["state"] == "unknown" for n in ("posts", "comments", "moderation"))
+                return now["banner"] and services["query"]["state"] == "down" and others and now
+            now = wait_until("query down, the others unknown, and a banner", honest, 15)
+            assert "cannot be reached" in now["banner"], f"the banner reads {now['banner']!r}"
+            assert all(v["instances"] is None for v in now["services"].values()), \
+                f"stale instance counts shown as current: {now['services']}"
+            start_service("query")
+            wait_until("every service up again and the banner gone",
+                       lambda: every_service("up")() and system()["banner"] is None, 60)
+            no_reload()
+        check("with query killed the System view says what it cannot know, and recovers with query", system_without_query)
 
     except Exception as err:
         if not isinstance(err, (CheckFailed, RuntimeError, AssertionError)) or not failed:
