@@ -262,7 +262,10 @@ where
         let batch_ends = meta.consumer_sequence % self.durable.ack_every == 0 || pending == 0;
         let outcome = match Event::from_json(&message.payload) {
             Ok(event) => {
-                let span = tracing::info_span!("event", consumer, event_id = %event.id,
+                // A debug span: formatting six fields per message is measurable when query
+                // replays a million events. `RUST_LOG=debug` shows it on every log line;
+                // handlers name the event and correlation ids in their own info lines.
+                let span = tracing::debug_span!("event", consumer, event_id = %event.id,
                     event_type = event.body.type_name(), subject = %message.subject,
                     correlation_id = %event.correlationid, attempt = delivery.attempt);
                 (self.handler)(event, delivery).instrument(span).await

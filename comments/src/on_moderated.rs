@@ -59,7 +59,8 @@ pub async fn interpret(decision: Decision, app: &AppState) -> Outcome {
                 // Ack only once our own state shows the update, so a redelivery of this
                 // decision is recognised as already applied.
                 app.progress.wait_applied(stored.sequence, Duration::from_secs(5)).await;
-                tracing::info!(event_id = %update.id, "comment updated");
+                tracing::info!(event_id = %update.id, correlation_id = %update.correlationid,
+                    "comment updated");
                 Outcome::Done
             }
             Err(error) => retry(error.to_string()),

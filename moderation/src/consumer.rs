@@ -39,7 +39,8 @@ pub async fn interpret(decision: Option<Event>, delivery: Delivery, knobs: &Knob
     }
     match publisher.publish(&decision).await {
         Ok(stored) => {
-            tracing::info!(event_id = %decision.id, duplicate = stored.duplicate, "comment moderated");
+            tracing::info!(event_id = %decision.id, correlation_id = %decision.correlationid,
+                duplicate = stored.duplicate, "comment moderated");
             Outcome::Done
         }
         Err(error) => Outcome::Retry { reason: error.to_string() },
