@@ -85,6 +85,7 @@ async fn run() -> anyhow::Result<()> {
         cores,
         cpu: cpu_model(),
         command: "make bench".into(),
+        commit: commit(),
         minutes: 0.0,
         plan: plan.clone(),
         latency: Vec::new(),
@@ -97,7 +98,7 @@ async fn run() -> anyhow::Result<()> {
     };
 
     if plan.runs(Figure::Latency) || plan.runs(Figure::Writes) {
-        for mode in [Durability::Always, Durability::Lazy] {
+        for mode in plan.modes.clone() {
             println!("\n== a fresh system, {} ==", mode.label());
             let system = System::start(mode, &plan.service_log, &logs).await?;
             // The default mode's system gives the at-rest memory: nothing has happened yet.
@@ -137,6 +138,24 @@ fn log_folder() -> anyhow::Result<PathBuf> {
     let _ = std::fs::remove_dir_all(&logs);
     std::fs::create_dir_all(&logs).with_context(|| format!("creating {}", logs.display()))?;
     Ok(logs)
+}
+
+/// The commit being measured, so a figure can be traced to the code that produced it.
+fn commit() -> String {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    match (git(&["rev-parse", "--short", "HEAD"]), git(&["status", "--porcelain", "--untracked-files=no"])) {
+        (Some(hash), Some(changes)) if changes.is_empty() => hash,
+        (Some(hash), Some(_)) => format!("{hash} + local changes"),
+        _ => "unknown".into(),
+    }
 }
 
 fn cpu_model() -> String {

@@ -13,8 +13,10 @@
 //! | `BENCH_REPLAY` | `100000,1000000` | `10000,50000` | the replay sizes, in events |
 //! | `BENCH_READ_POSTS` | 10000 | 1000 | posts in the read model for the read figures |
 //! | `BENCH_ONLY` | all | all | a comma list of `latency,writes,replay,reads` |
+//! | `BENCH_MODES` | `always,lazy` | `always,lazy` | durability modes for latency and writes |
 //! | `BENCH_RUST_LOG` | `warn` | `warn` | `RUST_LOG` of the services under test |
 
+use crate::nats::Durability;
 use anyhow::{bail, Context};
 use serde::Serialize;
 use std::time::Duration;
@@ -37,6 +39,7 @@ pub struct Plan {
     /// measure the allocator and the loopback, not the service.
     pub list_clients: usize,
     pub only: Vec<Figure>,
+    pub modes: Vec<Durability>,
     pub service_log: String,
 }
 
@@ -81,6 +84,17 @@ impl Plan {
             Ok(list) => list.split(',').map(Figure::parse).collect::<Result<Vec<_>, _>>()?,
             Err(_) => Figure::ALL.to_vec(),
         };
+        let modes = match std::env::var("BENCH_MODES") {
+            Ok(list) => list
+                .split(',')
+                .map(|mode| match mode.trim() {
+                    "always" => Ok(Durability::Always),
+                    "lazy" => Ok(Durability::Lazy),
+                    other => bail!("BENCH_MODES: unknown mode {other:?} (always, lazy)"),
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            Err(_) => vec![Durability::Always, Durability::Lazy],
+        };
         let plan = Plan {
             quick,
             repeats: number("BENCH_REPEATS", 3)? as usize,
@@ -93,6 +107,7 @@ impl Plan {
             comments_per_post: 10,
             list_clients: 8,
             only,
+            modes,
             service_log: std::env::var("BENCH_RUST_LOG").unwrap_or_else(|_| "warn".into()),
         };
         if plan.repeats == 0 || plan.clients == 0 || plan.latency_samples == 0 {

@@ -21,6 +21,8 @@ pub struct Results {
     pub cores: usize,
     pub cpu: String,
     pub command: String,
+    /// The commit measured, with "+ local changes" if the tree differed from it.
+    pub commit: String,
     pub minutes: f64,
     pub plan: Plan,
     pub latency: Vec<Latency>,
@@ -245,8 +247,9 @@ fn markdown(results: &Results) -> String {
     let mut out = String::from("# Benchmark results\n\n");
     let _ = writeln!(
         out,
-        "`{}` on {} cores ({}), finished {} after {:.1} minutes{}.",
+        "`{}` at commit {} on {} cores ({}), finished {} after {:.1} minutes{}.",
         results.command,
+        results.commit,
         results.cores,
         results.cpu,
         results.finished,
