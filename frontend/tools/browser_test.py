@@ -137,6 +137,7 @@ def main() -> int:
             return 1
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
+    (OUTPUT / "browser-test-failure.png").unlink(missing_ok=True)  # only this run's, if any
     logs = OUTPUT / "logs"
     shutil.rmtree(logs, ignore_errors=True)
     logs.mkdir()
