@@ -19,6 +19,7 @@
 //! messages about *one* entity still run one after another, in stream order. Each is acked
 //! on its own, once its work is done.
 
+use crate::deadletters::{note_subject, Note};
 use crate::event::Event;
 use crate::follow::pause;
 use crate::progress::Progress;
@@ -282,11 +283,15 @@ where
                 warn!(consumer, sequence, attempt = delivery.attempt, %reason,
                     "{}", if last { "failed for the last time: JetStream gives up (dead letter)" }
                           else { "failed; will retry" });
+                if last {
+                    self.leave_note(&message, sequence, reason).await;
+                }
                 message.ack_with(AckKind::Nak(Some(delay))).await
             }
             Outcome::Reject { reason } => {
                 warn!(consumer, sequence, subject = %message.subject, %reason,
                     "rejected; terminating the message (dead letter)");
+                self.leave_note(&message, sequence, reason).await;
                 terminate(&message, reason).await
             }
         };
@@ -299,6 +304,18 @@ where
             progress.applied(sequence, pending);
         }
         entity
+    }
+}
+
+impl<H> Worker<'_, H> {
+    /// Records, beside JetStream's advisory, which subject we gave up on and why.
+    async fn leave_note(&self, message: &jetstream::Message, sequence: u64, error: &str) {
+        let note = Note { subject: message.subject.to_string(), error: error.to_owned() };
+        let subject = note_subject(self.durable.stream.name(), self.name, sequence);
+        let payload = serde_json::to_vec(&note).unwrap_or_default();
+        if let Err(error) = message.context.publish(subject, payload.into()).await {
+            warn!(%error, "could not leave a dead-letter note");
+        }
     }
 }
 

@@ -4,8 +4,10 @@
 //! server publishes a *max deliveries* advisory; when a consumer terminates a message, a
 //! *terminated* advisory (with the reason we gave). The DEADLETTERS stream simply captures
 //! those advisory subjects, so every dead letter is stored, survives restarts, and can be
-//! replayed like any other stream. A retry (from the web client, through query) is recorded
-//! in the same stream on `deadletters.retried.<dead letter sequence>`.
+//! replayed like any other stream. Advisories do not say *why* or *which subject*, so the
+//! consumer that gives up also leaves a note (`deadletters.note.<stream>.<consumer>.<seq>`)
+//! with the subject and its last error. A retry (from the web client, through query) is
+//! recorded in the same stream on `deadletters.retried.<dead letter sequence>`.
 
 use async_nats::jetstream::stream;
 use chrono::{DateTime, Utc};
@@ -15,11 +17,17 @@ pub const STREAM: &str = "DEADLETTERS";
 const MAX_DELIVERIES: &str = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES";
 const TERMINATED: &str = "$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED";
 const RETRIED: &str = "deadletters.retried";
+const NOTE: &str = "deadletters.note";
 
 pub fn config(replicas: usize) -> stream::Config {
     stream::Config {
         name: STREAM.to_owned(),
-        subjects: vec![format!("{MAX_DELIVERIES}.>"), format!("{TERMINATED}.>"), format!("{RETRIED}.>")],
+        subjects: vec![
+            format!("{MAX_DELIVERIES}.>"),
+            format!("{TERMINATED}.>"),
+            format!("{RETRIED}.>"),
+            format!("{NOTE}.>"),
+        ],
         storage: stream::StorageType::File,
         num_replicas: replicas,
         ..Default::default()
@@ -29,6 +37,18 @@ pub fn config(replicas: usize) -> stream::Config {
 /// The subject that records a retry of the dead letter at `sequence` in DEADLETTERS.
 pub fn retried_subject(sequence: u64) -> String {
     format!("{RETRIED}.{sequence}")
+}
+
+/// Where a consumer notes why it gave up on the message at `sequence` of `stream`.
+pub fn note_subject(stream: &str, consumer: &str, sequence: u64) -> String {
+    format!("{NOTE}.{stream}.{consumer}.{sequence}")
+}
+
+/// A consumer's note about a message it gave up on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    pub subject: String,
+    pub error: String,
 }
 
 /// The fields both advisories share (the server's own JSON names).
@@ -62,8 +82,10 @@ pub struct DeadLetter {
     pub cause: Cause,
     pub stream: String,
     pub consumer: String,
-    /// Where the message itself is: its sequence in `stream`.
+    /// Where the message itself is: its sequence in `stream`, and its subject (if the
+    /// consumer left a note).
     pub stream_sequence: u64,
+    pub subject: Option<String>,
     pub deliveries: u64,
     pub error: Option<String>,
     pub time: DateTime<Utc>,
@@ -75,6 +97,7 @@ pub struct DeadLetter {
 pub enum Record {
     DeadLetter(DeadLetter),
     Retried { dead_letter: u64 },
+    Note { stream: String, consumer: String, stream_sequence: u64, note: Note },
 }
 
 impl Record {
@@ -82,6 +105,16 @@ impl Record {
     pub fn parse(subject: &str, payload: &[u8], sequence: u64) -> Option<Record> {
         if let Some(id) = subject.strip_prefix(RETRIED).and_then(|s| s.strip_prefix('.')) {
             return id.parse().ok().map(|dead_letter| Record::Retried { dead_letter });
+        }
+        if let Some(rest) = subject.strip_prefix(NOTE).and_then(|s| s.strip_prefix('.')) {
+            let mut parts = rest.splitn(3, '.');
+            let (stream, consumer, sequence) = (parts.next()?, parts.next()?, parts.next()?);
+            return Some(Record::Note {
+                stream: stream.to_owned(),
+                consumer: consumer.to_owned(),
+                stream_sequence: sequence.parse().ok()?,
+                note: serde_json::from_slice(payload).ok()?,
+            });
         }
         let cause = if subject.starts_with(MAX_DELIVERIES) {
             Cause::MaxDeliveries
@@ -97,6 +130,7 @@ impl Record {
             stream: advisory.stream,
             consumer: advisory.consumer,
             stream_sequence: advisory.stream_seq,
+            subject: None,
             deliveries: advisory.deliveries,
             error: advisory.reason.filter(|r| !r.is_empty()),
             time: advisory.timestamp,
@@ -125,5 +159,13 @@ mod tests {
             Some(Record::Retried { dead_letter: 12 })
         );
         assert_eq!(Record::parse("something.else", b"{}", 1), None);
+        let note = br#"{"subject":"comments.CommentCreated.x","error":"boom"}"#;
+        let Some(Record::Note { stream, consumer, stream_sequence, note }) =
+            Record::parse(&note_subject("COMMENTS", "moderation", 7), note, 14)
+        else {
+            panic!("expected a note")
+        };
+        assert_eq!((stream.as_str(), consumer.as_str(), stream_sequence), ("COMMENTS", "moderation", 7));
+        assert_eq!(note.error, "boom");
     }
 }

@@ -8,23 +8,41 @@
 
 use async_nats::connection::State;
 use async_nats::jetstream::{self, message::PublishMessage};
-use bus::deadletters::{retried_subject, DeadLetter, Record};
-use std::collections::BTreeMap;
+use bus::deadletters::{retried_subject, DeadLetter, Note, Record};
+use std::collections::{BTreeMap, HashMap};
 use std::future::IntoFuture;
 
 /// How many dead letters `/system` lists (the newest).
 const SHOWN: usize = 100;
 
+/// Where a message is: stream, consumer, stream sequence.
+type Place = (String, String, u64);
+
 #[derive(Debug, Default)]
 pub struct DeadLetters {
     by_id: BTreeMap<u64, DeadLetter>,
+    /// The consumers' notes (subject, last error), matched to letters by place.
+    notes: HashMap<Place, Note>,
 }
 
 impl DeadLetters {
     pub fn apply(&mut self, record: Record) {
         match record {
-            Record::DeadLetter(letter) => {
+            Record::DeadLetter(mut letter) => {
+                let place = (letter.stream.clone(), letter.consumer.clone(), letter.stream_sequence);
+                if let Some(note) = self.notes.get(&place) {
+                    fill(&mut letter, note);
+                }
                 self.by_id.entry(letter.id).or_insert(letter);
+            }
+            Record::Note { stream, consumer, stream_sequence, note } => {
+                for letter in self.by_id.values_mut() {
+                    let here = letter.stream == stream && letter.consumer == consumer;
+                    if here && letter.stream_sequence == stream_sequence {
+                        fill(letter, &note);
+                    }
+                }
+                self.notes.insert((stream, consumer, stream_sequence), note);
             }
             Record::Retried { dead_letter } => {
                 if let Some(letter) = self.by_id.get_mut(&dead_letter) {
@@ -42,6 +60,12 @@ impl DeadLetters {
     pub fn newest(&self) -> Vec<DeadLetter> {
         self.by_id.values().rev().take(SHOWN).cloned().collect()
     }
+}
+
+/// Adds what a note knows; the advisory's own reason, if any, wins.
+fn fill(letter: &mut DeadLetter, note: &Note) {
+    letter.subject.get_or_insert_with(|| note.subject.clone());
+    letter.error.get_or_insert_with(|| note.error.clone());
 }
 
 #[derive(Debug, thiserror::Error)]

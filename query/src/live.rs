@@ -95,7 +95,9 @@ pub async fn events(State(app): State<AppState>) -> Sse<impl Stream<Item = Resul
 pub async fn system_events(State(app): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let receiver = app.system.subscribe();
     let stream = stream::unfold((app, receiver, true), |(app, mut receiver, first)| async move {
-        if !first {
+        // Before query's first look there is nothing to show: wait for it.
+        let nothing_yet = first && receiver.borrow().is_empty();
+        if !first || nothing_yet {
             app.until_stopped(receiver.changed()).await?.ok()?;
         }
         let json = receiver.borrow_and_update().to_string();

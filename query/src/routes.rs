@@ -91,15 +91,21 @@ async fn timeline(
     State(app): State<AppState>,
     Path(raw_id): Path<String>,
 ) -> Result<Json<TimelineView>, ApiError> {
+    if !app.ready() {
+        return Err(ApiError::starting());
+    }
     let unknown = || ApiError::not_found(format!("there is no comment with id {raw_id:?}"));
     let id: CommentId = raw_id.parse().map_err(|_| unknown())?;
     app.model.read().timeline(id).map(Json).ok_or_else(unknown)
 }
 
-/// The latest system view (refreshed every second).
-async fn system(State(app): State<AppState>) -> impl IntoResponse {
+/// The latest system view (refreshed every second; 503 before query's first look).
+async fn system(State(app): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     let json = app.system.borrow().to_string();
-    ([(header::CONTENT_TYPE, "application/json")], json)
+    if json.is_empty() {
+        return Err(ApiError::unavailable("query is taking its first look at the system"));
+    }
+    Ok(([(header::CONTENT_TYPE, "application/json")], json))
 }
 
 async fn retry_dead_letter(

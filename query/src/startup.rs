@@ -38,7 +38,7 @@ impl Application {
             progress: STREAMS.iter().map(|s| (*s, Progress::new())).collect(),
             changes: Changes::default(),
             dead_letters: Arc::new(RwLock::new(DeadLetters::default())),
-            system: watch::Sender::new(Arc::from("{}")),
+            system: watch::Sender::new(Arc::from("")),
             shutdown: CancellationToken::new(),
         };
         Ok(Application { listener, port, instance: settings.instance, state })

@@ -68,8 +68,8 @@ async fn a_permanent_failure_becomes_a_dead_letter_the_consumer_moves_on_and_a_r
     let post = system.create_post("poison").await;
     let doomed = system.create_comment(&post, "never moderated").await;
     let with_letter = system
-        .system_until("a dead letter after the maximum deliveries", |s| {
-            s["deadLetters"].as_array().is_some_and(|l| !l.is_empty())
+        .system_until("a dead letter after the maximum deliveries, with its note", |s| {
+            s["deadLetters"].as_array().is_some_and(|l| !l.is_empty() && l[0]["error"].is_string())
         })
         .await;
     let letter = &with_letter["deadLetters"][0];
@@ -77,6 +77,8 @@ async fn a_permanent_failure_becomes_a_dead_letter_the_consumer_moves_on_and_a_r
     assert_eq!(letter["consumer"], "moderation");
     assert_eq!(letter["stream"], "COMMENTS");
     assert_eq!(letter["deliveries"], 5);
+    assert_eq!(letter["subject"], format!("comments.CommentCreated.{doomed}"));
+    assert!(letter["error"].as_str().is_some_and(|e| e.contains("simulated failure")), "{letter}");
     let letter_id = letter["id"].as_u64().expect("an id");
 
     // The cause goes away (a healthy moderator); the consumer continues past the poison.
