@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The web client's browser test (issues 3 and 4): the whole system, driven through real Chromium.
 
-It starts its own nats-server (random port, temporary store), the four release services and
+It starts its own nats-server (random port, temporary store), the four services (target/$SERVICES_PROFILE: debug from `scripts/frontend.sh test`) and
 the frontend server on random free ports, so it never clashes with a `make run` beside it.
 Then it drives headless Chromium through chromedriver, speaking WebDriver's HTTP protocol
 directly (the standard library is all it needs, see browser_kit.py), and checks what a
@@ -45,7 +45,8 @@ from browser_kit import CHROMEDRIVER, Browser, CheckFailed, Processes, free_port
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "frontend" / "dist"
 OUTPUT = ROOT / "frontend" / "test-output"
-RELEASE = ROOT / "target" / "release"
+# The services' binaries: target/debug unless SERVICES_PROFILE says otherwise.
+SERVICES = ROOT / "target" / os.environ.get("SERVICES_PROFILE", "release")
 NATS_SERVER = Path(os.environ.get("NATS_SERVER", ROOT / ".tools" / "nats" / "bin" / "nats-server"))
 
 # What the page shows, read in one go (so a check never sees half a re-render).
@@ -130,7 +131,7 @@ return document.documentElement.scrollWidth > window.innerWidth ? out.slice(0, 5
 
 
 def main() -> int:
-    for path in [NATS_SERVER, *(RELEASE / s for s in ("posts", "comments", "moderation", "query")), DIST / "index.html"]:
+    for path in [NATS_SERVER, *(SERVICES / s for s in ("posts", "comments", "moderation", "query")), DIST / "index.html"]:
         if not Path(path).exists():
             print(f"browser test: {path} is missing (scripts/frontend.sh test builds what it needs)")
             print("0 passed, 1 failed")
@@ -176,7 +177,7 @@ def main() -> int:
         urls = {name: f"http://127.0.0.1:{ports[name]}" for name in ports}
 
         def start_service(name: str, env: dict | None = None):
-            procs.start(name, [str(RELEASE / name)], {
+            procs.start(name, [str(SERVICES / name)], {
                 "HOST": "127.0.0.1", "PORT": str(ports[name]), "NATS_URL": f"nats://127.0.0.1:{nats_port}",
                 "FRONTEND_ORIGINS": origin, "QUERY_INSTANCE": "browser_test", "RUST_LOG": "info",
                 **(env or {}),

@@ -97,12 +97,15 @@ fn DeadLetterItem(id: u64) -> impl IntoView {
                 <time datetime=field(|l| l.time.clone())>{field(|l| time::date_and_clock(&l.time))}</time>
             </div>
             <p class="dead-letter-where">
-                {field(|l| format!("{} / {} · message #{}", l.stream, l.consumer, l.stream_sequence))}
+                {field(|l| match &l.subject {
+                    Some(subject) => format!("{} / {} · message #{} · {subject}", l.stream, l.consumer, l.stream_sequence),
+                    None => format!("{} / {} · message #{}", l.stream, l.consumer, l.stream_sequence),
+                })}
             </p>
             <p class="dead-letter-error">
                 {field(|l| match &l.error {
                     Some(e) => format!("Error: {e}"),
-                    // JetStream's max-deliveries advisory carries no error text.
+                    // Only when the consumer could not leave its note (e.g. it crashed).
                     None => "No error text recorded: each failed attempt's error is in its service's log.".to_owned(),
                 })}
             </p>

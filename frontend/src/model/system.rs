@@ -69,6 +69,9 @@ pub struct DeadLetter {
     pub consumer: String,
     /// Where the original message is in `stream`.
     pub stream_sequence: u64,
+    /// The original message's subject, when the consumer left a note.
+    #[serde(default)]
+    pub subject: Option<String>,
     pub deliveries: u64,
     #[serde(default)]
     pub error: Option<String>,
