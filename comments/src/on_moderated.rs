@@ -9,7 +9,6 @@ use crate::domain::Comments;
 use crate::routes::AppState;
 use bus::consume::{Delivery, Outcome};
 use bus::{CommentId, CommentModerated, CommentUpdated, Event, EventBody};
-use std::time::Duration;
 
 /// What to do about one `CommentModerated` event.
 #[derive(Debug, PartialEq)]
@@ -56,9 +55,10 @@ pub async fn interpret(decision: Decision, app: &AppState) -> Outcome {
     match decision {
         Decision::Publish(update) => match app.publisher.publish(&update).await {
             Ok(stored) => {
-                // Ack only once our own state shows the update, so a redelivery of this
-                // decision is recognised as already applied.
-                app.progress.wait_applied(stored.sequence, Duration::from_secs(5)).await;
+                // Apply the stored update before the ack, so a redelivery of this decision
+                // is recognised as already applied (the follower brings it again: no-op).
+                app.comments.write().apply(&update);
+                tracing::debug!(sequence = stored.sequence, "applied our own stored update");
                 tracing::info!(event_id = %update.id, correlation_id = %update.correlationid,
                     "comment updated");
                 Outcome::Done
