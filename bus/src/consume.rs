@@ -196,6 +196,9 @@ where
     async fn run(&self, messages: pull::Stream, shutdown: &CancellationToken) -> Ended {
         tokio::pin!(messages);
         let limit = self.durable.concurrency;
+        if limit == 1 {
+            return self.run_serially(messages, shutdown).await;
+        }
         let mut in_flight = FuturesUnordered::new();
         // Entities with a message in flight, and their messages waiting behind it.
         let mut busy: HashMap<String, VecDeque<jetstream::Message>> = HashMap::new();
@@ -247,6 +250,30 @@ where
             }
             if stopping && in_flight.is_empty() {
                 return Ended::Shutdown;
+            }
+        }
+    }
+
+    /// One message at a time, in stream order: no bookkeeping of entities needed.
+    async fn run_serially(
+        &self,
+        mut messages: std::pin::Pin<&mut pull::Stream>,
+        shutdown: &CancellationToken,
+    ) -> Ended {
+        loop {
+            // Shutdown is only checked between messages: one that has been received is
+            // always finished and acked first.
+            let next = tokio::select! {
+                _ = shutdown.cancelled() => return Ended::Shutdown,
+                next = messages.next() => next,
+            };
+            match next {
+                Some(Ok(message)) => {
+                    self.handle_one(String::new(), message).await;
+                }
+                Some(Err(error)) => debug!(consumer = self.name, %error,
+                    "consumer hiccup (the client retries)"),
+                None => return Ended::StreamClosed,
             }
         }
     }

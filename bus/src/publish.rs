@@ -19,9 +19,14 @@ const ACK_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
-    /// The broker could not be reached or did not acknowledge in time. Handlers answer 503.
+    /// The broker could not be reached, so nothing was sent. Handlers answer 503.
     #[error("the event broker is unavailable ({0})")]
     Unavailable(String),
+    /// The event was sent but its storage was not confirmed in time: the connection broke
+    /// while it was in flight. The client re-sends what it had buffered once it reconnects,
+    /// so the event may still be stored later. Handlers answer 503 and say so.
+    #[error("the event broker did not confirm the write in time ({0})")]
+    Unconfirmed(String),
 }
 
 /// What JetStream said about a stored event.
@@ -77,7 +82,7 @@ impl Publisher {
             .map_err(|e| PublishError::Unavailable(e.to_string()))?
             .into_future()
             .await
-            .map_err(|e| PublishError::Unavailable(e.to_string()))?;
+            .map_err(|e| PublishError::Unconfirmed(e.to_string()))?;
         debug!(event_id = %event.id, %subject, sequence = ack.sequence, duplicate = ack.duplicate,
             "published");
         Ok(Published { sequence: ack.sequence, duplicate: ack.duplicate })

@@ -41,8 +41,16 @@ impl ApiError {
 
 impl From<PublishError> for ApiError {
     fn from(error: PublishError) -> ApiError {
-        tracing::warn!(%error, "publish failed; nothing was written");
-        ApiError::unavailable(format!("{error}; nothing was written, try again shortly"))
+        tracing::warn!(%error, "publish failed");
+        match error {
+            PublishError::Unavailable(_) => {
+                ApiError::unavailable(format!("{error}; nothing was written, try again shortly"))
+            }
+            // Honest about the one case at-least-once publishing cannot settle.
+            PublishError::Unconfirmed(_) => ApiError::unavailable(format!(
+                "{error}; it may still be stored once the broker is back: look before retrying"
+            )),
+        }
     }
 }
 

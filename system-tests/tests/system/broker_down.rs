@@ -12,6 +12,14 @@ async fn writes_answer_503_while_the_broker_is_down_and_work_again_after() {
     let post = system.create_post("before the outage").await;
 
     system.nats.stop();
+    // Once a service knows the broker is gone it refuses writes without sending anything.
+    // (A write already in flight when the connection broke gets a 503 that says its
+    // outcome is unknown: the client re-sends it after reconnecting.)
+    for service in [Service::Posts, Service::Comments] {
+        system
+            .get_until(service, "/health", "the broker reported disconnected", |h| h["broker"] == "disconnected")
+            .await;
+    }
     let (status, body) = system.post_json(Service::Posts, "/posts", json!({"title": "lost?"})).await;
     assert_eq!(status, 503, "{body}");
     assert!(body["error"].as_str().is_some_and(|e| e.contains("unavailable")), "{body}");

@@ -26,6 +26,7 @@ async fn next_frame(response: &mut reqwest::Response, buffer: &mut String, want:
 async fn the_event_stream_starts_with_a_snapshot_and_then_follows_changes() {
     let system = TestSystem::start().await;
     let existing = system.create_post("already there").await;
+    system.query_until("query has the post", |p| p.to_string().contains(&existing)).await;
 
     let mut response = system
         .http
