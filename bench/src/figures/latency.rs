@@ -142,7 +142,7 @@ impl Page {
     /// Posts comment number `n` and waits until the live stream shows its final status.
     async fn one_comment(&mut self, n: usize) -> anyhow::Result<Duration> {
         // A fresh post every ten comments, so each post looks like one on a real blog.
-        if n % 10 == 0 {
+        if n.is_multiple_of(10) {
             self.post = self.new_post(n).await?;
             self.settled.clear();
         }
