@@ -8,7 +8,7 @@
 
 use async_nats::connection::State;
 use async_nats::jetstream::{self, stream::DirectGetErrorKind};
-use bus::{CommentId, PostId, StreamDef};
+use bus::{CommentId, Event, PostId, StreamDef};
 use parking_lot::RwLock;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -39,17 +39,24 @@ impl Lookup {
         Ok(found)
     }
 
-    pub async fn comment_exists(&self, comment: CommentId) -> Result<bool, LookupError> {
-        self.has_event(StreamDef::Comments, "CommentCreated", &comment.to_string()).await
+    /// The comment's `CommentCreated` event, if the stream holds one.
+    pub async fn comment_created(&self, comment: CommentId) -> Result<Option<Event>, LookupError> {
+        let found = self.last_event(StreamDef::Comments, "CommentCreated", &comment.to_string()).await?;
+        Ok(found.and_then(|payload| Event::from_json(&payload).ok()))
     }
 
     /// Whether `stream` holds a `event_type` event about `entity`.
-    async fn has_event(
+    async fn has_event(&self, stream: StreamDef, event_type: &str, entity: &str) -> Result<bool, LookupError> {
+        Ok(self.last_event(stream, event_type, entity).await?.is_some())
+    }
+
+    /// The payload of the last `event_type` event about `entity` in `stream`.
+    async fn last_event(
         &self,
         stream: StreamDef,
         event_type: &str,
         entity: &str,
-    ) -> Result<bool, LookupError> {
+    ) -> Result<Option<bytes::Bytes>, LookupError> {
         // While disconnected the request would only time out; say so at once.
         if self.js.client().connection_state() != State::Connected {
             return Err(LookupError("not connected to nats-server".into()));
@@ -60,8 +67,8 @@ impl Lookup {
             .await
             .map_err(|e| LookupError(e.to_string()))?;
         match handle.direct_get_last_for_subject(stream.subject(event_type, entity)).await {
-            Ok(_) => Ok(true),
-            Err(e) if e.kind() == DirectGetErrorKind::NotFound => Ok(false),
+            Ok(message) => Ok(Some(message.payload)),
+            Err(e) if e.kind() == DirectGetErrorKind::NotFound => Ok(None),
             Err(e) => Err(LookupError(e.to_string())),
         }
     }

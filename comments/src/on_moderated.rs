@@ -50,7 +50,7 @@ pub fn handle(comments: &Comments, decision: &Event) -> Decision {
 }
 
 /// Performs the decision and says whether the message can be acked.
-pub async fn interpret(decision: Decision, app: &AppState) -> Outcome {
+pub async fn interpret(decision: Decision, decision_event: &Event, app: &AppState) -> Outcome {
     let retry = |reason: String| Outcome::Retry { reason };
     match decision {
         Decision::Publish(update) => match app.publisher.publish(&update).await {
@@ -66,11 +66,21 @@ pub async fn interpret(decision: Decision, app: &AppState) -> Outcome {
             Err(error) => retry(error.to_string()),
         },
         Decision::AlreadyApplied | Decision::Ignore => Outcome::Done,
-        // Never give up on a real comment just because our copy of the stream lags (for
-        // example right after a broker restart): ask the stream itself.
-        Decision::UnknownComment(id) => match app.lookup.comment_exists(id).await {
-            Ok(true) => retry("the comment is in the stream but not in our state yet".into()),
-            Ok(false) => Outcome::Reject { reason: format!("no comment {id} was ever created") },
+        // Our copy of the stream lags (the decision overtook the comment's own event on its
+        // way to us, or the broker just restarted): fetch the comment from the stream
+        // itself, apply it — idempotent, the follower will bring it again — and decide anew.
+        Decision::UnknownComment(id) => match app.lookup.comment_created(id).await {
+            Ok(Some(created)) => {
+                app.comments.write().apply(&created);
+                // (Decided in its own statement: the read lock must be released before the
+                // publish below awaits.)
+                let decision = handle(&app.comments.read(), decision_event);
+                match decision {
+                    Decision::UnknownComment(_) => retry("the comment is still unknown".into()),
+                    decision => Box::pin(interpret(decision, decision_event, app)).await,
+                }
+            }
+            Ok(None) => Outcome::Reject { reason: format!("no comment {id} was ever created") },
             Err(error) => retry(error.to_string()),
         },
     }
@@ -79,7 +89,7 @@ pub async fn interpret(decision: Decision, app: &AppState) -> Outcome {
 /// The handler the consumer loop calls for each event.
 pub async fn on_event(event: Event, _delivery: Delivery, app: &AppState) -> Outcome {
     let decision = handle(&app.comments.read(), &event);
-    interpret(decision, app).await
+    interpret(decision, &event, app).await
 }
 
 #[cfg(test)]
