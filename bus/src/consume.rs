@@ -370,10 +370,10 @@ async fn open(
     progress: Option<&Progress>,
 ) -> Result<pull::Stream, async_nats::Error> {
     let handle = js.get_stream(durable.stream.name()).await?;
-    let mut consumer: jetstream::consumer::PullConsumer =
+    let consumer: jetstream::consumer::PullConsumer =
         handle.get_or_create_consumer(&durable.name(), durable.config.clone()).await?;
-    let info = consumer.info().await?;
-    if info.num_pending == 0 {
+    // The get-or-create answer carries the consumer's info: no second request for it.
+    if consumer.cached_info().num_pending == 0 {
         if let Some(progress) = progress {
             progress.mark_caught_up();
         }

@@ -124,8 +124,9 @@ async fn open(
     start: u64,
     progress: &Progress,
 ) -> Result<consumer::pull::Ordered, async_nats::Error> {
-    let mut handle = js.get_stream(stream).await?;
-    let last = handle.info().await?.state.last_sequence;
+    // `get_stream` already fetched the stream's info: no second request for it.
+    let handle = js.get_stream(stream).await?;
+    let last = handle.cached_info().state.last_sequence;
     if last < start && !progress.is_caught_up() {
         progress.mark_caught_up();
         info!(stream, "nothing to replay; caught up");

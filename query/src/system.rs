@@ -98,8 +98,9 @@ pub async fn look(js: &jetstream::Context, dead_letters: &RwLock<DeadLetters>) -
 }
 
 async fn stream_view(js: &jetstream::Context, name: &str) -> Option<StreamView> {
-    let mut stream = js.get_stream(name).await.ok()?;
-    let messages = stream.info().await.ok()?.state.messages;
+    // `get_stream` already fetched the stream's info: no second request for it.
+    let stream = js.get_stream(name).await.ok()?;
+    let messages = stream.cached_info().state.messages;
     let mut consumers = Vec::new();
     let mut infos = stream.consumers();
     while let Some(Ok(info)) = infos.next().await {
