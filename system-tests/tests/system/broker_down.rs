@@ -55,7 +55,7 @@ async fn a_service_started_before_the_broker_waits_for_it() {
     let mut system = TestSystem::with_broker_only();
     system.nats.stop();
     let settings = system.settings(Service::Posts);
-    let building = tokio::spawn(build_service(Service::Posts, settings));
+    let building = tokio::spawn(build_service(Service::Posts, settings, Default::default()));
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert!(!building.is_finished(), "posts must wait for the broker, not exit");
 

@@ -82,13 +82,7 @@ impl TestSystem {
 
     /// Builds a service without starting it: its port and a function that runs it.
     pub async fn build(&self, service: Service) -> Built {
-        if service == Service::Moderation {
-            let mut settings = moderation::Settings::for_test(self.settings(service));
-            settings.knobs = self.moderation_knobs.clone();
-            let app = moderation::Application::build(settings).await.expect("moderation builds");
-            return (app.port(), app.nats_client(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))));
-        }
-        build_service(service, self.settings(service)).await
+        build_service(service, self.settings(service), self.moderation_knobs.clone()).await
     }
 
     /// The settings `service` gets: port 0, this system's broker.
@@ -248,7 +242,8 @@ pub type Built = (u16, async_nats::Client, RunFn);
 /// A built service's run function: serve until the token is cancelled.
 pub type RunFn = Box<dyn FnOnce(CancellationToken) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>> + Send>;
 
-pub async fn build_service(service: Service, settings: ServiceSettings) -> Built {
+/// Builds `service`; `knobs` are used only by moderation.
+pub async fn build_service(service: Service, settings: ServiceSettings, knobs: moderation::config::Knobs) -> Built {
     match service {
         Service::Posts => {
             let app = posts::Application::build(settings).await.expect("posts builds");
@@ -259,9 +254,9 @@ pub async fn build_service(service: Service, settings: ServiceSettings) -> Built
             (app.port(), app.nats_client(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
         }
         Service::Moderation => {
-            let app = moderation::Application::build(moderation::Settings::for_test(settings))
-                .await
-                .expect("moderation builds");
+            let mut settings = moderation::Settings::for_test(settings);
+            settings.knobs = knobs;
+            let app = moderation::Application::build(settings).await.expect("moderation builds");
             (app.port(), app.nats_client(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
         }
         Service::Query | Service::QueryTwin => {
