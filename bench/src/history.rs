@@ -10,8 +10,8 @@
 use anyhow::Context;
 use async_nats::jetstream::{self, consumer, message::PublishMessage, stream};
 use bus::{
-    CommentCreated, CommentId, CommentModerated, CommentStatus, CommentUpdated, CorrelationId, Event,
-    EventBody, PostCreated, PostId, StreamDef,
+    CommentCreated, CommentId, CommentModerated, CommentStatus, CommentUpdated, CorrelationId,
+    Event, EventBody, PostCreated, PostId, StreamDef,
 };
 use futures::stream::{FuturesUnordered, StreamExt};
 use std::future::IntoFuture;
@@ -25,7 +25,10 @@ const WINDOW: usize = 2048;
 pub fn post_history(post_number: usize, comments: usize) -> Vec<Event> {
     let post = PostId::new();
     let mut events = vec![Event::new(
-        EventBody::PostCreated(PostCreated { id: post, title: format!("Post number {post_number}") }),
+        EventBody::PostCreated(PostCreated {
+            id: post,
+            title: format!("Post number {post_number}"),
+        }),
         CorrelationId::new(),
     )];
     for n in 0..comments {
@@ -35,8 +38,11 @@ pub fn post_history(post_number: usize, comments: usize) -> Vec<Event> {
         } else {
             format!("Comment {n}: what a thoughtful post, thank you")
         };
-        let status =
-            if content.contains("orange") { CommentStatus::Rejected } else { CommentStatus::Approved };
+        let status = if content.contains("orange") {
+            CommentStatus::Rejected
+        } else {
+            CommentStatus::Approved
+        };
         let id = CommentId::new();
         let created = Event::new(
             EventBody::CommentCreated(CommentCreated {
@@ -49,11 +55,22 @@ pub fn post_history(post_number: usize, comments: usize) -> Vec<Event> {
         );
         let moderated = Event::caused_by(
             &created,
-            EventBody::CommentModerated(CommentModerated { id, post_id: post, content: content.clone(), status }),
+            EventBody::CommentModerated(CommentModerated {
+                id,
+                post_id: post,
+                content: content.clone(),
+                status,
+            }),
         );
         let updated = Event::caused_by(
             &moderated,
-            EventBody::CommentUpdated(CommentUpdated { id, post_id: post, content, status, version: 1 }),
+            EventBody::CommentUpdated(CommentUpdated {
+                id,
+                post_id: post,
+                content,
+                status,
+                version: 1,
+            }),
         );
         events.extend([created, moderated, updated]);
     }
@@ -72,8 +89,14 @@ pub fn events_per_post(stream: StreamDef, comments: usize) -> u64 {
 
 /// Writes the histories of posts numbered `posts` into the streams (creating them if
 /// needed) and returns how many events were stored.
-pub async fn fill(js: &jetstream::Context, posts: Range<usize>, comments: usize) -> anyhow::Result<u64> {
-    bus::streams::ensure(js, &StreamDef::ALL, 1).await.context("creating the streams")?;
+pub async fn fill(
+    js: &jetstream::Context,
+    posts: Range<usize>,
+    comments: usize,
+) -> anyhow::Result<u64> {
+    bus::streams::ensure(js, &StreamDef::ALL, 1)
+        .await
+        .context("creating the streams")?;
     let total = posts.len() as u64 * (1 + 3 * comments as u64);
     let started = Instant::now();
     let mut in_flight = FuturesUnordered::new();
@@ -107,9 +130,13 @@ pub async fn fill(js: &jetstream::Context, posts: Range<usize>, comments: usize)
     Ok(sent)
 }
 
-fn acked<T, E: std::error::Error + Send + Sync + 'static>(ack: Option<Result<T, E>>) -> anyhow::Result<()> {
+fn acked<T, E: std::error::Error + Send + Sync + 'static>(
+    ack: Option<Result<T, E>>,
+) -> anyhow::Result<()> {
     match ack {
-        Some(result) => result.map(|_| ()).context("JetStream did not store a history event"),
+        Some(result) => result
+            .map(|_| ())
+            .context("JetStream did not store a history event"),
         None => Ok(()),
     }
 }
@@ -119,11 +146,20 @@ fn acked<T, E: std::error::Error + Send + Sync + 'static>(ack: Option<Result<T, 
 /// stream would moderate every old comment again.
 pub async fn mark_history_handled(js: &jetstream::Context) -> anyhow::Result<()> {
     let parked = [
-        (StreamDef::Comments, durable("moderation", StreamDef::Comments.subjects_of("CommentCreated"))),
+        (
+            StreamDef::Comments,
+            durable(
+                "moderation",
+                StreamDef::Comments.subjects_of("CommentCreated"),
+            ),
+        ),
         (StreamDef::Moderation, durable("comments", String::new())),
     ];
     for (stream, config) in parked {
-        let config = consumer::pull::Config { deliver_policy: consumer::DeliverPolicy::New, ..config };
+        let config = consumer::pull::Config {
+            deliver_policy: consumer::DeliverPolicy::New,
+            ..config
+        };
         js.get_stream(stream.name())
             .await
             .with_context(|| format!("finding stream {}", stream.name()))?
@@ -151,11 +187,17 @@ pub fn durable(name: &str, filter_subject: String) -> consumer::pull::Config {
 /// another name and subject prefix. The raw baselines publish there, so they pay what a
 /// service's publish pays without touching the services' own streams.
 pub fn twin_stream(like: StreamDef, name: &str, prefix: &str) -> stream::Config {
-    stream::Config { name: name.to_owned(), subjects: vec![format!("{prefix}.>")], ..like.config(1) }
+    stream::Config {
+        name: name.to_owned(),
+        subjects: vec![format!("{prefix}.>")],
+        ..like.config(1)
+    }
 }
 
 /// A JetStream context with a generous timeout: a 2-core machine under load can take a while
 /// to ack, and the benchmark would rather wait than report a broker error.
 pub fn context(client: async_nats::Client) -> jetstream::Context {
-    jetstream::ContextBuilder::new().timeout(Duration::from_secs(30)).build(client)
+    jetstream::ContextBuilder::new()
+        .timeout(Duration::from_secs(30))
+        .build(client)
 }

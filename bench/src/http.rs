@@ -33,7 +33,10 @@ impl Conn {
         tokio::spawn(async move {
             let _ = connection.await;
         });
-        Ok(Conn { sender, host: format!("127.0.0.1:{port}") })
+        Ok(Conn {
+            sender,
+            host: format!("127.0.0.1:{port}"),
+        })
     }
 
     pub async fn get(&mut self, path: &str) -> anyhow::Result<(StatusCode, Bytes)> {
@@ -41,7 +44,11 @@ impl Conn {
         read(response).await
     }
 
-    pub async fn post_json(&mut self, path: &str, body: Bytes) -> anyhow::Result<(StatusCode, Bytes)> {
+    pub async fn post_json(
+        &mut self,
+        path: &str,
+        body: Bytes,
+    ) -> anyhow::Result<(StatusCode, Bytes)> {
         let response = self.send(Method::POST, path, Some(body)).await?;
         read(response).await
     }
@@ -53,12 +60,20 @@ impl Conn {
         body: Option<Bytes>,
     ) -> anyhow::Result<hyper::Response<Incoming>> {
         self.sender.ready().await.context("the connection closed")?;
-        let mut request = Request::builder().method(method).uri(path).header(HOST, &self.host);
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(HOST, &self.host);
         if body.is_some() {
             request = request.header(CONTENT_TYPE, "application/json");
         }
-        let request = request.body(Full::new(body.unwrap_or_default())).context("building a request")?;
-        self.sender.send_request(request).await.with_context(|| format!("requesting {path}"))
+        let request = request
+            .body(Full::new(body.unwrap_or_default()))
+            .context("building a request")?;
+        self.sender
+            .send_request(request)
+            .await
+            .with_context(|| format!("requesting {path}"))
     }
 
     /// Opens a server-sent-events stream on `path`. The connection is then taken by it.
@@ -69,17 +84,30 @@ impl Conn {
             .header(ACCEPT, "text/event-stream")
             .body(Full::new(Bytes::new()))
             .context("building a request")?;
-        let response = self.sender.send_request(request).await.context("opening the event stream")?;
+        let response = self
+            .sender
+            .send_request(request)
+            .await
+            .context("opening the event stream")?;
         if response.status() != StatusCode::OK {
             bail!("{path} answered {}", response.status());
         }
-        Ok(EventStream { _sender: self.sender, body: response.into_body(), buffer: String::new() })
+        Ok(EventStream {
+            _sender: self.sender,
+            body: response.into_body(),
+            buffer: String::new(),
+        })
     }
 }
 
 async fn read(response: hyper::Response<Incoming>) -> anyhow::Result<(StatusCode, Bytes)> {
     let status = response.status();
-    let body = response.into_body().collect().await.context("reading an answer")?.to_bytes();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .context("reading an answer")?
+        .to_bytes();
     Ok((status, body))
 }
 
@@ -111,7 +139,8 @@ impl EventStream {
             }
             let frame = self.body.frame().await.context("the event stream ended")?;
             if let Ok(data) = frame.context("reading the event stream")?.into_data() {
-                self.buffer.push_str(std::str::from_utf8(&data).context("the event stream is not UTF-8")?);
+                self.buffer
+                    .push_str(std::str::from_utf8(&data).context("the event stream is not UTF-8")?);
             }
         }
     }
@@ -127,7 +156,10 @@ fn parse(block: &str) -> Option<ServerEvent> {
             data.push(value.strip_prefix(' ').unwrap_or(value));
         }
     }
-    (!data.is_empty()).then(|| ServerEvent { name, data: data.join("\n") })
+    (!data.is_empty()).then(|| ServerEvent {
+        name,
+        data: data.join("\n"),
+    })
 }
 
 #[cfg(test)]
@@ -137,7 +169,10 @@ mod tests {
     #[test]
     fn parses_an_event_and_skips_a_comment() {
         let event = parse("event: post\ndata: {\"id\":1}\n\n").expect("an event");
-        assert_eq!((event.name.as_str(), event.data.as_str()), ("post", "{\"id\":1}"));
+        assert_eq!(
+            (event.name.as_str(), event.data.as_str()),
+            ("post", "{\"id\":1}")
+        );
         assert!(parse(": keep-alive\n\n").is_none());
     }
 }

@@ -65,7 +65,9 @@ async fn main() -> ExitCode {
 async fn run() -> anyhow::Result<()> {
     let started = Instant::now();
     let plan = Plan::from_env()?;
-    let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1);
     println!(
         "bench: {cores} cores; {} runs per figure, {} clients, {} s per throughput run, replay of {:?} events{}",
         plan.repeats,
@@ -107,10 +109,14 @@ async fn run() -> anyhow::Result<()> {
             }
             // Latency first, while the system is quiet and its streams are empty.
             if plan.runs(Figure::Latency) {
-                results.latency.push(figures::latency::measure(&system, &plan).await?);
+                results
+                    .latency
+                    .push(figures::latency::measure(&system, &plan).await?);
             }
             if plan.runs(Figure::Writes) {
-                results.writes.push(figures::writes::measure(&system, &plan).await?);
+                results
+                    .writes
+                    .push(figures::writes::measure(&system, &plan).await?);
             }
         }
     }
@@ -133,7 +139,10 @@ async fn run() -> anyhow::Result<()> {
 /// `target/bench-logs`, emptied: every process's log, to explain a failure.
 fn log_folder() -> anyhow::Result<PathBuf> {
     let me = std::env::current_exe().context("finding the bench binary")?;
-    let target = me.parent().and_then(Path::parent).context("the bench binary has no target folder")?;
+    let target = me
+        .parent()
+        .and_then(Path::parent)
+        .context("the bench binary has no target folder")?;
     let logs = target.join("bench-logs");
     let _ = std::fs::remove_dir_all(&logs);
     std::fs::create_dir_all(&logs).with_context(|| format!("creating {}", logs.display()))?;
@@ -151,7 +160,10 @@ fn commit() -> String {
             .filter(|out| out.status.success())
             .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
     };
-    match (git(&["rev-parse", "--short", "HEAD"]), git(&["status", "--porcelain", "--untracked-files=no"])) {
+    match (
+        git(&["rev-parse", "--short", "HEAD"]),
+        git(&["status", "--porcelain", "--untracked-files=no"]),
+    ) {
         (Some(hash), Some(changes)) if changes.is_empty() => hash,
         (Some(hash), Some(_)) => format!("{hash} + local changes"),
         _ => "unknown".into(),

@@ -54,7 +54,11 @@ impl NatsServer {
         if let Err(error) = wait_for_port(&mut child, port, Duration::from_secs(15)).await {
             return Err(error.context(log_tail(child.log())));
         }
-        Ok(NatsServer { server: child, port, _dir: dir })
+        Ok(NatsServer {
+            server: child,
+            port,
+            _dir: dir,
+        })
     }
 
     pub fn url(&self) -> String {

@@ -53,7 +53,12 @@ pub enum Figure {
 }
 
 impl Figure {
-    const ALL: [Figure; 4] = [Figure::Latency, Figure::Writes, Figure::Replay, Figure::Reads];
+    const ALL: [Figure; 4] = [
+        Figure::Latency,
+        Figure::Writes,
+        Figure::Replay,
+        Figure::Reads,
+    ];
 
     fn parse(name: &str) -> anyhow::Result<Figure> {
         Ok(match name.trim() {
@@ -81,7 +86,10 @@ impl Plan {
             Err(_) => vec![100_000, 1_000_000],
         };
         let only = match std::env::var("BENCH_ONLY") {
-            Ok(list) => list.split(',').map(Figure::parse).collect::<Result<Vec<_>, _>>()?,
+            Ok(list) => list
+                .split(',')
+                .map(Figure::parse)
+                .collect::<Result<Vec<_>, _>>()?,
             Err(_) => Figure::ALL.to_vec(),
         };
         let modes = match std::env::var("BENCH_MODES") {
@@ -100,7 +108,11 @@ impl Plan {
             repeats: number("BENCH_REPEATS", 3)? as usize,
             clients: number("BENCH_CLIENTS", 64)? as usize,
             run: Duration::from_secs(secs),
-            warmup: if quick { Duration::from_millis(300) } else { Duration::from_secs(1) },
+            warmup: if quick {
+                Duration::from_millis(300)
+            } else {
+                Duration::from_secs(1)
+            },
             latency_samples: number("BENCH_SAMPLES", pick(200, 30))? as usize,
             replay_sizes,
             read_posts: number("BENCH_READ_POSTS", pick(10_000, 1_000))? as usize,
@@ -123,7 +135,9 @@ impl Plan {
 
 fn number(name: &str, default: u64) -> anyhow::Result<u64> {
     match std::env::var(name) {
-        Ok(value) => value.parse().with_context(|| format!("{name}={value:?} is not a number")),
+        Ok(value) => value
+            .parse()
+            .with_context(|| format!("{name}={value:?} is not a number")),
         Err(_) => Ok(default),
     }
 }

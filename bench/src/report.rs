@@ -6,8 +6,8 @@ use crate::figures::reads::Reads;
 use crate::figures::replay::{AfterReplay, Replay};
 use crate::figures::writes::Writes;
 use crate::load::Throughput;
-use crate::processes::CpuShare;
 use crate::plan::Plan;
+use crate::processes::CpuShare;
 use crate::stats::Percentiles;
 use crate::system::ServiceMemory;
 use anyhow::Context;
@@ -54,14 +54,29 @@ struct Row {
 
 impl Row {
     fn plain(figure: String, measured: String) -> Row {
-        Row { figure, measured, baseline: "—".into(), ratio: "—".into(), target: "—".into(), verdict: "—".into() }
+        Row {
+            figure,
+            measured,
+            baseline: "—".into(),
+            ratio: "—".into(),
+            target: "—".into(),
+            verdict: "—".into(),
+        }
     }
 }
 
 /// Checks a target, records the verdict, and says "met" or "missed" for the table.
 fn judge(verdicts: &mut Vec<Verdict>, target: String, measured: String, met: bool) -> String {
-    verdicts.push(Verdict { target, measured, met });
-    if met { "met".into() } else { "**missed**".into() }
+    verdicts.push(Verdict {
+        target,
+        measured,
+        met,
+    });
+    if met {
+        "met".into()
+    } else {
+        "**missed**".into()
+    }
 }
 
 /// Builds the table and the verdicts from whatever figures were measured.
@@ -100,12 +115,23 @@ fn rows(results: &Results) -> (Vec<Row>, Vec<Verdict>) {
         let verdict = judge(
             &mut verdicts,
             format!("moderation latency {target} ({mode})"),
-            format!("p50 {:.2} ms, p99 {:.2} ms", l.end_to_end.p50, l.end_to_end.p99),
+            format!(
+                "p50 {:.2} ms, p99 {:.2} ms",
+                l.end_to_end.p50, l.end_to_end.p99
+            ),
             l.end_to_end.p50 < 5.0 && l.end_to_end.p99 < 25.0,
         );
-        let errors = if l.errors > 0 { format!(" · {} errors", l.errors) } else { String::new() };
+        let errors = if l.errors > 0 {
+            format!(" · {} errors", l.errors)
+        } else {
+            String::new()
+        };
         // The median hides a bad run; name the worst run's p99 when it tells another story.
-        let worst = l.runs.iter().map(|r| r.end_to_end.p99).fold(f64::NAN, f64::max);
+        let worst = l
+            .runs
+            .iter()
+            .map(|r| r.end_to_end.p99)
+            .fold(f64::NAN, f64::max);
         let worst = if worst > 2.0 * l.end_to_end.p99 {
             format!(" (worst run: p99 {worst:.1} ms)")
         } else {
@@ -151,20 +177,33 @@ fn rows(results: &Results) -> (Vec<Row>, Vec<Verdict>) {
     if let Some(reads) = &results.reads {
         let posts = count(reads.posts as f64);
         rows.push(Row::plain(
-            format!("GET /posts/{{id}}, {posts} posts, {} clients", reads.one_post_clients),
+            format!(
+                "GET /posts/{{id}}, {posts} posts, {} clients",
+                reads.one_post_clients
+            ),
             throughput(&reads.one_post, "req/s"),
         ));
         rows.push(Row::plain(
-            format!("GET /posts, {posts} posts ({:.1} MB each), {} clients", reads.all_posts_mib * MB_PER_MIB, reads.all_posts_clients),
+            format!(
+                "GET /posts, {posts} posts ({:.1} MB each), {} clients",
+                reads.all_posts_mib * MB_PER_MIB,
+                reads.all_posts_clients
+            ),
             throughput(&reads.all_posts, "req/s"),
         ));
     }
     if !results.at_rest.is_empty() {
-        rows.push(Row::plain("RSS at rest (fresh start, empty streams)".into(), memory(&results.at_rest)));
+        rows.push(Row::plain(
+            "RSS at rest (fresh start, empty streams)".into(),
+            memory(&results.at_rest),
+        ));
     }
     if let Some(after) = &results.after_replay {
         rows.push(Row::plain(
-            format!("RSS after the {}-event replay (all four started together, one run)", count(after.events as f64)),
+            format!(
+                "RSS after the {}-event replay (all four started together, one run)",
+                count(after.events as f64)
+            ),
             memory(&after.services),
         ));
     }
@@ -173,13 +212,22 @@ fn rows(results: &Results) -> (Vec<Row>, Vec<Verdict>) {
         let query_mb = largest.rss_mib * MB_PER_MIB;
         let verdict = judge(
             &mut verdicts,
-            format!("query RSS after replaying {} events < 300 MB", count(largest.events as f64)),
+            format!(
+                "query RSS after replaying {} events < 300 MB",
+                count(largest.events as f64)
+            ),
             format!("{query_mb:.0} MB"),
             query_mb < 300.0,
         );
         rows.push(Row {
-            figure: format!("query RSS once ready after the {}-event replay", count(largest.events as f64)),
-            measured: format!("{query_mb:.0} MB (peak {:.0} MB)", largest.peak_mib * MB_PER_MIB),
+            figure: format!(
+                "query RSS once ready after the {}-event replay",
+                count(largest.events as f64)
+            ),
+            measured: format!(
+                "{query_mb:.0} MB (peak {:.0} MB)",
+                largest.peak_mib * MB_PER_MIB
+            ),
             baseline: "—".into(),
             ratio: "—".into(),
             target: "< 300 MB".into(),
@@ -192,8 +240,17 @@ fn rows(results: &Results) -> (Vec<Row>, Vec<Verdict>) {
 const MB_PER_MIB: f64 = 1.048_576;
 
 fn throughput(t: &Throughput, unit: &str) -> String {
-    let errors = if t.errors > 0 { format!(" · **{} errors**", t.errors) } else { " · 0 errors".into() };
-    format!("{} {unit} · p50 {:.1} ms · p99 {:.1} ms{errors}", count(t.per_sec), t.p50_ms, t.p99_ms)
+    let errors = if t.errors > 0 {
+        format!(" · **{} errors**", t.errors)
+    } else {
+        " · 0 errors".into()
+    };
+    format!(
+        "{} {unit} · p50 {:.1} ms · p99 {:.1} ms{errors}",
+        count(t.per_sec),
+        t.p50_ms,
+        t.p99_ms
+    )
 }
 
 fn percentiles(p: &Percentiles) -> String {
@@ -203,7 +260,13 @@ fn percentiles(p: &Percentiles) -> String {
 fn memory(services: &[ServiceMemory]) -> String {
     services
         .iter()
-        .map(|s| format!("{} {:.1} MB", s.service.name(), s.memory.rss_mib * MB_PER_MIB))
+        .map(|s| {
+            format!(
+                "{} {:.1} MB",
+                s.service.name(),
+                s.memory.rss_mib * MB_PER_MIB
+            )
+        })
         .collect::<Vec<_>>()
         .join(" · ")
 }
@@ -221,7 +284,11 @@ fn count(value: f64) -> String {
         }
         out.push(digit);
     }
-    if value < 0.0 { format!("-{out}") } else { out }
+    if value < 0.0 {
+        format!("-{out}")
+    } else {
+        out
+    }
 }
 
 /// Fills in the verdicts, prints the table, and writes both result files into `folder`.
@@ -241,10 +308,15 @@ pub fn publish(results: &mut Results, folder: &Path) -> anyhow::Result<()> {
 /// The table alone.
 pub fn table(results: &Results) -> String {
     let (rows, _) = rows(results);
-    let mut out = String::from("| figure | measured | baseline (same run) | ratio | target | verdict |\n");
+    let mut out =
+        String::from("| figure | measured | baseline (same run) | ratio | target | verdict |\n");
     out.push_str("| --- | --- | --- | --- | --- | --- |\n");
     for r in rows {
-        let _ = writeln!(out, "| {} | {} | {} | {} | {} | {} |", r.figure, r.measured, r.baseline, r.ratio, r.target, r.verdict);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            r.figure, r.measured, r.baseline, r.ratio, r.target, r.verdict
+        );
     }
     out
 }
@@ -261,7 +333,11 @@ fn markdown(results: &Results) -> String {
         results.cpu,
         results.finished,
         results.minutes,
-        if plan.quick { " — a quick smoke run (`BENCH_QUICK=1`), not the real figures" } else { "" }
+        if plan.quick {
+            " — a quick smoke run (`BENCH_QUICK=1`), not the real figures"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(
         out,
@@ -283,7 +359,14 @@ fn markdown(results: &Results) -> String {
 /// kind of run (medians across the repeats). A figure that falls short of its baseline
 /// while the cores add up to the whole machine is CPU-bound, and this says on whom.
 fn cpu_table(results: &Results) -> String {
-    const COLUMNS: [&str; 6] = ["nats-server", "posts", "comments", "moderation", "query", "bench (load generator)"];
+    const COLUMNS: [&str; 6] = [
+        "nats-server",
+        "posts",
+        "comments",
+        "moderation",
+        "query",
+        "bench (load generator)",
+    ];
     let mut lines: Vec<(String, &[CpuShare])> = Vec::new();
     for w in &results.writes {
         let mode = w.mode.label();
@@ -292,19 +375,29 @@ fn cpu_table(results: &Results) -> String {
         lines.push((format!("create-comment, {mode}"), &w.cpu.comments));
     }
     for r in &results.replay {
-        lines.push((format!("bare consumer, {} events", count(r.events as f64)), &r.bare_cpu));
-        lines.push((format!("query replay, {} events", count(r.events as f64)), &r.cpu));
+        lines.push((
+            format!("bare consumer, {} events", count(r.events as f64)),
+            &r.bare_cpu,
+        ));
+        lines.push((
+            format!("query replay, {} events", count(r.events as f64)),
+            &r.cpu,
+        ));
     }
     if lines.is_empty() {
         return String::new();
     }
-    let mut out = String::from("\n## Where the CPU went\n\nCores each process kept busy during the run (of ");
+    let mut out =
+        String::from("\n## Where the CPU went\n\nCores each process kept busy during the run (of ");
     let _ = writeln!(out, "{}; medians across the runs).\n", results.cores);
     let _ = writeln!(out, "| run | {} | total |", COLUMNS.join(" | "));
     let _ = writeln!(out, "| --- |{} --- |", " ---: |".repeat(COLUMNS.len()));
     for (run, shares) in lines {
         let cell = |name: &str| {
-            shares.iter().find(|s| s.process == name).map_or("—".to_owned(), |s| format!("{:.2}", s.cores))
+            shares
+                .iter()
+                .find(|s| s.process == name)
+                .map_or("—".to_owned(), |s| format!("{:.2}", s.cores))
         };
         let total: f64 = shares.iter().map(|s| s.cores).sum();
         let cells: Vec<String> = COLUMNS.iter().map(|c| cell(c)).collect();

@@ -22,7 +22,12 @@ pub enum Service {
 }
 
 impl Service {
-    pub const ALL: [Service; 4] = [Service::Posts, Service::Comments, Service::Moderation, Service::Query];
+    pub const ALL: [Service; 4] = [
+        Service::Posts,
+        Service::Comments,
+        Service::Moderation,
+        Service::Query,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -44,11 +49,15 @@ pub fn build_release_binaries() -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut command = Command::new(cargo);
-    command.current_dir(&workspace).args(["build", "--release", "--quiet"]);
+    command
+        .current_dir(&workspace)
+        .args(["build", "--release", "--quiet"]);
     for service in Service::ALL {
         command.args(["-p", service.name()]);
     }
-    let status = command.status().context("running cargo build for the services")?;
+    let status = command
+        .status()
+        .context("running cargo build for the services")?;
     if !status.success() {
         bail!("building the services failed ({status})");
     }
@@ -61,7 +70,10 @@ fn binary(service: Service) -> anyhow::Result<PathBuf> {
     let folder = me.parent().context("the bench binary has no folder")?;
     let path = folder.join(service.name());
     if !path.exists() {
-        bail!("{} is missing; run `cargo build --release --bins`", path.display());
+        bail!(
+            "{} is missing; run `cargo build --release --bins`",
+            path.display()
+        );
     }
     Ok(path)
 }
@@ -95,7 +107,12 @@ impl Launcher {
         let log = self.logs.join(format!("{}-{port}.log", service.name()));
         let started = Instant::now();
         let child = Child::spawn(service.name(), command, &log)?;
-        Ok(Running { service, port, child, started })
+        Ok(Running {
+            service,
+            port,
+            child,
+            started,
+        })
     }
 
     /// Starts `services` together and waits until each says ready.
@@ -142,11 +159,16 @@ impl Running {
     }
 
     pub fn memory(&self) -> anyhow::Result<Memory> {
-        self.child.memory().with_context(|| format!("reading the memory of {}", self.service.name()))
+        self.child
+            .memory()
+            .with_context(|| format!("reading the memory of {}", self.service.name()))
     }
 }
 
 /// The running service `service` in `running`.
 pub fn find(running: &[Running], service: Service) -> anyhow::Result<&Running> {
-    running.iter().find(|r| r.service == service).with_context(|| format!("{} is not running", service.name()))
+    running
+        .iter()
+        .find(|r| r.service == service)
+        .with_context(|| format!("{} is not running", service.name()))
 }

@@ -64,7 +64,11 @@ pub struct Percentiles {
 
 impl Percentiles {
     pub fn of(latencies: &Latencies) -> Percentiles {
-        Percentiles { p50: latencies.ms(0.50), p90: latencies.ms(0.90), p99: latencies.ms(0.99) }
+        Percentiles {
+            p50: latencies.ms(0.50),
+            p90: latencies.ms(0.90),
+            p99: latencies.ms(0.99),
+        }
     }
 
     /// Each percentile's median across runs.

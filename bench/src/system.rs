@@ -33,10 +33,19 @@ pub struct ServiceMemory {
 impl System {
     pub async fn start(mode: Durability, rust_log: &str, logs: &Path) -> anyhow::Result<System> {
         let nats = NatsServer::start(mode).await?;
-        let launcher = Launcher { nats_url: nats.url(), rust_log: rust_log.into(), logs: logs.into() };
+        let launcher = Launcher {
+            nats_url: nats.url(),
+            rust_log: rust_log.into(),
+            logs: logs.into(),
+        };
         let services = launcher.start_all(&Service::ALL).await?;
         let js = context(nats.connect("bench").await?);
-        Ok(System { mode, services, nats, js })
+        Ok(System {
+            mode,
+            services,
+            nats,
+            js,
+        })
     }
 
     pub fn port(&self, service: Service) -> anyhow::Result<u16> {
@@ -46,14 +55,23 @@ impl System {
     /// Every process of the system, by name, for a [`crate::processes::CpuMeter`].
     pub fn processes(&self) -> Vec<(String, u32)> {
         let mut all = vec![("nats-server".to_owned(), self.nats.pid())];
-        all.extend(self.services.iter().map(|s| (s.service.name().to_owned(), s.pid())));
+        all.extend(
+            self.services
+                .iter()
+                .map(|s| (s.service.name().to_owned(), s.pid())),
+        );
         all
     }
 
     pub fn memory(&self) -> anyhow::Result<Vec<ServiceMemory>> {
         self.services
             .iter()
-            .map(|s| Ok(ServiceMemory { service: s.service, memory: s.memory()? }))
+            .map(|s| {
+                Ok(ServiceMemory {
+                    service: s.service,
+                    memory: s.memory()?,
+                })
+            })
             .collect()
     }
 
@@ -75,7 +93,10 @@ impl System {
                     .try_collect()
                     .await
                     .with_context(|| format!("listing the consumers of {}", stream.name()))?;
-                busy += consumers.iter().map(|c| c.num_pending + c.num_ack_pending as u64).sum::<u64>();
+                busy += consumers
+                    .iter()
+                    .map(|c| c.num_pending + c.num_ack_pending as u64)
+                    .sum::<u64>();
             }
             if busy == 0 {
                 return Ok(());

@@ -2,6 +2,7 @@
 //! replicas) or adding credentials is a configuration change, not a code change per service.
 
 use std::env;
+use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub struct BusConfig {
@@ -11,14 +12,23 @@ pub struct BusConfig {
     pub replicas: usize,
     /// The connection name the server shows in its monitoring pages.
     pub client_name: String,
+    /// How long a durable consumer waits for an ack before redelivering: `NATS_ACK_WAIT_MS`.
+    /// A handler that works longer keeps its message by sending in-progress acks.
+    pub ack_wait: Duration,
 }
 
 impl BusConfig {
     pub const DEFAULT_URL: &'static str = "nats://127.0.0.1:4222";
+    pub const DEFAULT_ACK_WAIT: Duration = Duration::from_secs(30);
 
     /// A configuration for one server at `url`, one replica.
     pub fn single(url: impl Into<String>, client_name: impl Into<String>) -> BusConfig {
-        BusConfig { servers: vec![url.into()], replicas: 1, client_name: client_name.into() }
+        BusConfig {
+            servers: vec![url.into()],
+            replicas: 1,
+            client_name: client_name.into(),
+            ack_wait: Self::DEFAULT_ACK_WAIT,
+        }
     }
 
     /// Reads `NATS_URL` and `NATS_REPLICAS`; anything missing gets the local default.
@@ -38,9 +48,30 @@ impl BusConfig {
                 .parse::<usize>()
                 .ok()
                 .filter(|n| (1..=5).contains(n))
-                .ok_or_else(|| format!("NATS_REPLICAS must be a number from 1 to 5, not {value:?}"))?,
+                .ok_or_else(|| {
+                    format!("NATS_REPLICAS must be a number from 1 to 5, not {value:?}")
+                })?,
             Err(_) => 1,
         };
-        Ok(BusConfig { servers, replicas, client_name: client_name.to_owned() })
+        let ack_wait = match env::var("NATS_ACK_WAIT_MS") {
+            Ok(value) => value
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| (100..=3_600_000).contains(ms))
+                .map(Duration::from_millis)
+                .ok_or_else(|| {
+                    format!(
+                        "NATS_ACK_WAIT_MS must be milliseconds from 100 to 3600000, not {value:?}"
+                    )
+                })?,
+            Err(_) => Self::DEFAULT_ACK_WAIT,
+        };
+        Ok(BusConfig {
+            servers,
+            replicas,
+            client_name: client_name.to_owned(),
+            ack_wait,
+        })
     }
 }

@@ -68,7 +68,8 @@ pub async fn connect_and_ensure(
         let ensured = async {
             crate::streams::ensure(&js, streams, config.replicas).await?;
             // Create *or update*: its subjects have grown since the first version.
-            js.create_or_update_stream(crate::deadletters::config(config.replicas)).await?;
+            js.create_or_update_stream(crate::deadletters::config(config.replicas))
+                .await?;
             Ok::<_, async_nats::jetstream::context::CreateStreamError>(())
         };
         let Err(error) = ensured.await else { break };

@@ -14,6 +14,15 @@
 //!
 //! Either way the consumer moves on: a poison message never blocks the ones behind it.
 //!
+//! A handler that works longer than the consumer's ack wait (a slow human moderator) keeps
+//! its message by sending in-progress acks (`+WPI`) while it works; otherwise JetStream
+//! would hand the same message out again while the first attempt is still running.
+//!
+//! A consumer deleted under a running service (from a NATS client, say) is noticed — the
+//! server tells pending pulls "consumer deleted", and a stream that goes quiet without
+//! heartbeats is checked — and created again; the log says so. While it cannot be opened,
+//! the service's [`Progress`] says it is not reading, and `/health` is not ready.
+//!
 //! Ordered parallelism: with `concurrency` above 1, messages about *different* entities
 //! (the last subject token, e.g. a comment id) are handled at the same time, while the
 //! messages about *one* entity still run one after another, in stream order. Each is acked
@@ -24,6 +33,8 @@ use crate::event::Event;
 use crate::follow::pause;
 use crate::progress::Progress;
 use crate::streams::StreamDef;
+use async_nats::jetstream::consumer::pull::MessagesErrorKind;
+use async_nats::jetstream::context::{ConsumerInfoError, ConsumerInfoErrorKind};
 use async_nats::jetstream::{self, consumer::pull, message::AckKind};
 use futures::stream::FuturesUnordered;
 use futures::StreamExt;
@@ -65,7 +76,9 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            backoff: [250, 1_000, 2_000, 4_000].map(Duration::from_millis).to_vec(),
+            backoff: [250, 1_000, 2_000, 4_000]
+                .map(Duration::from_millis)
+                .to_vec(),
             max_deliver: 5,
         }
     }
@@ -75,7 +88,11 @@ impl RetryPolicy {
     /// The nak delay after a failed `attempt` (1-based).
     pub fn delay_after(&self, attempt: i64) -> Duration {
         let index = usize::try_from(attempt.max(1) - 1).unwrap_or(0);
-        self.backoff.get(index).or(self.backoff.last()).copied().unwrap_or(Duration::ZERO)
+        self.backoff
+            .get(index)
+            .or(self.backoff.last())
+            .copied()
+            .unwrap_or(Duration::ZERO)
     }
 }
 
@@ -106,7 +123,13 @@ impl Durable {
             max_deliver: retry.max_deliver,
             ..Default::default()
         };
-        Durable { stream, config, retry, concurrency: 1, ack_every: 1 }
+        Durable {
+            stream,
+            config,
+            retry,
+            concurrency: 1,
+            ack_every: 1,
+        }
     }
 
     pub fn with_concurrency(mut self, concurrency: usize) -> Durable {
@@ -125,6 +148,13 @@ impl Durable {
         self.config.ack_policy = jetstream::consumer::AckPolicy::All;
         self.concurrency = 1;
         self.ack_every = n.max(1);
+        self
+    }
+
+    /// How long the server waits for an ack before redelivering (see
+    /// [`crate::BusConfig::ack_wait`]); in-progress acks are sent at a third of it.
+    pub fn with_ack_wait(mut self, ack_wait: Duration) -> Durable {
+        self.config.ack_wait = ack_wait;
         self
     }
 
@@ -153,19 +183,38 @@ pub async fn consume<H, Fut>(
     Fut: Future<Output = Outcome>,
 {
     let name = durable.name();
+    let mut complained = false;
     while !shutdown.is_cancelled() {
         let messages = match open(&js, &durable, progress.as_ref()).await {
             Ok(messages) => messages,
             Err(error) => {
-                warn!(consumer = %name, stream = durable.stream.name(), %error,
-                    "cannot open the consumer yet; retrying");
+                if let Some(progress) = &progress {
+                    progress.set_reading(false);
+                }
+                // Once per outage at warn level; the retries every half second at debug.
+                if !std::mem::replace(&mut complained, true) {
+                    warn!(consumer = %name, stream = durable.stream.name(), %error,
+                        "cannot open the consumer; retrying until it works");
+                } else {
+                    debug!(consumer = %name, %error, "cannot open the consumer yet");
+                }
                 pause(&shutdown, Duration::from_millis(500)).await;
                 continue;
             }
         };
+        complained = false;
+        if let Some(progress) = &progress {
+            progress.set_reading(true);
+        }
         info!(consumer = %name, stream = durable.stream.name(), concurrency = durable.concurrency,
             "consuming");
-        let worker = Worker { name: &name, durable: &durable, progress: progress.as_ref(), handler: &handler };
+        let worker = Worker {
+            js: &js,
+            name: &name,
+            durable: &durable,
+            progress: progress.as_ref(),
+            handler: &handler,
+        };
         if worker.run(messages, &shutdown).await == Ended::Shutdown {
             return;
         }
@@ -180,6 +229,7 @@ enum Ended {
 }
 
 struct Worker<'a, H> {
+    js: &'a jetstream::Context,
     name: &'a str,
     durable: &'a Durable,
     progress: Option<&'a Progress>,
@@ -240,8 +290,12 @@ where
                             in_flight.push(self.handle_one(entity, message));
                         }
                     }
-                    Some(Err(error)) => debug!(consumer = self.name, %error,
-                        "consumer hiccup (the client retries)"),
+                    Some(Err(error)) => {
+                        if self.is_gone(&error).await {
+                            while in_flight.next().await.is_some() {}
+                            return Ended::StreamClosed;
+                        }
+                    }
                     None => {
                         while in_flight.next().await.is_some() {}
                         return Ended::StreamClosed;
@@ -271,9 +325,68 @@ where
                 Some(Ok(message)) => {
                     self.handle_one(String::new(), message).await;
                 }
-                Some(Err(error)) => debug!(consumer = self.name, %error,
-                    "consumer hiccup (the client retries)"),
+                Some(Err(error)) => {
+                    if self.is_gone(&error).await {
+                        return Ended::StreamClosed;
+                    }
+                }
                 None => return Ended::StreamClosed,
+            }
+        }
+    }
+
+    /// Whether a pull error means our consumer is gone (so the loop must create it again),
+    /// rather than a hiccup the client recovers from by itself.
+    async fn is_gone(&self, error: &pull::MessagesError) -> bool {
+        let gone = match error.kind() {
+            MessagesErrorKind::ConsumerDeleted => true,
+            // Silence or refusals: ask the server whether the consumer still exists.
+            MessagesErrorKind::MissingHeartbeat
+            | MessagesErrorKind::NoResponders
+            | MessagesErrorKind::Pull => {
+                let stream = self.durable.stream.name();
+                match self.js.get_stream_no_info(stream).await {
+                    Ok(handle) => handle
+                        .consumer_info(self.name)
+                        .await
+                        .is_err_and(|e| is_not_found(&e)),
+                    Err(_) => false,
+                }
+            }
+            _ => false,
+        };
+        if gone {
+            warn!(consumer = self.name, stream = self.durable.stream.name(), %error,
+                "the consumer was deleted under us; creating it again");
+        } else {
+            debug!(consumer = self.name, %error, "consumer hiccup (the client retries)");
+        }
+        gone
+    }
+
+    /// Runs the handler; while it works, tells the server every third of the ack wait that
+    /// the message is still in progress, so it is not handed out a second time meanwhile.
+    async fn run_handler(
+        &self,
+        work: impl Future<Output = Outcome>,
+        message: &jetstream::Message,
+    ) -> Outcome {
+        tokio::pin!(work);
+        // Query's projection (batched acks) never waits: no timer for a million events.
+        if self.durable.ack_every > 1 {
+            return work.await;
+        }
+        let period = (self.durable.config.ack_wait / 3).max(Duration::from_millis(50));
+        let mut keep_alive = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        loop {
+            tokio::select! {
+                biased;
+                outcome = &mut work => return outcome,
+                _ = keep_alive.tick() => {
+                    if let Err(error) = message.ack_with(AckKind::Progress).await {
+                        debug!(consumer = self.name, %error, "in-progress ack lost");
+                    }
+                }
             }
         }
     }
@@ -285,7 +398,10 @@ where
             warn!(consumer, subject = %message.subject, "a message without JetStream metadata");
             return entity;
         };
-        let delivery = Delivery { stream_sequence: meta.stream_sequence, attempt: meta.delivered };
+        let delivery = Delivery {
+            stream_sequence: meta.stream_sequence,
+            attempt: meta.delivered,
+        };
         let pending = meta.pending;
         let batch_ends = meta.consumer_sequence % self.durable.ack_every == 0 || pending == 0;
         let outcome = match Event::from_json(&message.payload) {
@@ -296,9 +412,12 @@ where
                 let span = tracing::debug_span!("event", consumer, event_id = %event.id,
                     event_type = event.body.type_name(), subject = %message.subject,
                     correlation_id = %event.correlationid, attempt = delivery.attempt);
-                (self.handler)(event, delivery).instrument(span).await
+                self.run_handler((self.handler)(event, delivery).instrument(span), &message)
+                    .await
             }
-            Err(error) => Outcome::Reject { reason: format!("not a valid event: {error}") },
+            Err(error) => Outcome::Reject {
+                reason: format!("not a valid event: {error}"),
+            },
         };
         let sequence = delivery.stream_sequence;
         let acked = match &outcome {
@@ -337,7 +456,10 @@ where
 impl<H> Worker<'_, H> {
     /// Records, beside JetStream's advisory, which subject we gave up on and why.
     async fn leave_note(&self, message: &jetstream::Message, sequence: u64, error: &str) {
-        let note = Note { subject: message.subject.to_string(), error: error.to_owned() };
+        let note = Note {
+            subject: message.subject.to_string(),
+            error: error.to_owned(),
+        };
         let subject = note_subject(self.durable.stream.name(), self.name, sequence);
         let payload = serde_json::to_vec(&note).unwrap_or_default();
         if let Err(error) = message.context.publish(subject, payload.into()).await {
@@ -362,6 +484,13 @@ async fn terminate(message: &jetstream::Message, reason: &str) -> Result<(), asy
     Ok(())
 }
 
+/// Whether `error` is the server saying "no such consumer".
+fn is_not_found(error: &(dyn std::error::Error + 'static)) -> bool {
+    error
+        .downcast_ref::<ConsumerInfoError>()
+        .is_some_and(|e| e.kind() == ConsumerInfoErrorKind::NotFound)
+}
+
 /// Gets or creates the durable consumer and starts pulling. Marks the backlog as worked off
 /// at once if the consumer has nothing pending.
 async fn open(
@@ -370,8 +499,17 @@ async fn open(
     progress: Option<&Progress>,
 ) -> Result<pull::Stream, async_nats::Error> {
     let handle = js.get_stream(durable.stream.name()).await?;
-    let consumer: jetstream::consumer::PullConsumer =
-        handle.get_or_create_consumer(&durable.name(), durable.config.clone()).await?;
+    let name = durable.name();
+    let consumer: jetstream::consumer::PullConsumer = match handle.get_consumer(&name).await {
+        Ok(consumer) => consumer,
+        Err(error) if is_not_found(&*error) => {
+            let created = handle.create_consumer(durable.config.clone()).await?;
+            info!(consumer = %name, stream = durable.stream.name(),
+                "created the durable consumer (it did not exist)");
+            created
+        }
+        Err(error) => return Err(error),
+    };
     // The get-or-create answer carries the consumer's info: no second request for it.
     if consumer.cached_info().num_pending == 0 {
         if let Some(progress) = progress {

@@ -96,15 +96,28 @@ pub struct DeadLetter {
 #[derive(Debug, PartialEq)]
 pub enum Record {
     DeadLetter(DeadLetter),
-    Retried { dead_letter: u64 },
-    Note { stream: String, consumer: String, stream_sequence: u64, note: Note },
+    Retried {
+        dead_letter: u64,
+    },
+    Note {
+        stream: String,
+        consumer: String,
+        stream_sequence: u64,
+        note: Note,
+    },
 }
 
 impl Record {
     /// Reads the record stored at `sequence` on `subject`; `None` if it is not one of ours.
     pub fn parse(subject: &str, payload: &[u8], sequence: u64) -> Option<Record> {
-        if let Some(id) = subject.strip_prefix(RETRIED).and_then(|s| s.strip_prefix('.')) {
-            return id.parse().ok().map(|dead_letter| Record::Retried { dead_letter });
+        if let Some(id) = subject
+            .strip_prefix(RETRIED)
+            .and_then(|s| s.strip_prefix('.'))
+        {
+            return id
+                .parse()
+                .ok()
+                .map(|dead_letter| Record::Retried { dead_letter });
         }
         if let Some(rest) = subject.strip_prefix(NOTE).and_then(|s| s.strip_prefix('.')) {
             let mut parts = rest.splitn(3, '.');
@@ -152,7 +165,10 @@ mod tests {
         let Some(Record::DeadLetter(letter)) = Record::parse(subject, advisory, 12) else {
             panic!("expected a dead letter")
         };
-        assert_eq!((letter.id, letter.stream_sequence, letter.cause), (12, 7, Cause::Terminated));
+        assert_eq!(
+            (letter.id, letter.stream_sequence, letter.cause),
+            (12, 7, Cause::Terminated)
+        );
         assert_eq!(letter.error.as_deref(), Some("not a valid event"));
         assert_eq!(
             Record::parse(&retried_subject(12), b"{}", 13),
@@ -160,12 +176,19 @@ mod tests {
         );
         assert_eq!(Record::parse("something.else", b"{}", 1), None);
         let note = br#"{"subject":"comments.CommentCreated.x","error":"boom"}"#;
-        let Some(Record::Note { stream, consumer, stream_sequence, note }) =
-            Record::parse(&note_subject("COMMENTS", "moderation", 7), note, 14)
+        let Some(Record::Note {
+            stream,
+            consumer,
+            stream_sequence,
+            note,
+        }) = Record::parse(&note_subject("COMMENTS", "moderation", 7), note, 14)
         else {
             panic!("expected a note")
         };
-        assert_eq!((stream.as_str(), consumer.as_str(), stream_sequence), ("COMMENTS", "moderation", 7));
+        assert_eq!(
+            (stream.as_str(), consumer.as_str(), stream_sequence),
+            ("COMMENTS", "moderation", 7)
+        );
         assert_eq!(note.error, "boom");
     }
 }

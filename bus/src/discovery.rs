@@ -9,7 +9,7 @@
 use async_nats::service::{PingResponse, ServiceExt};
 use async_nats::Client;
 use futures::StreamExt;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
@@ -19,10 +19,24 @@ pub async fn announce<F>(client: Client, name: &str, shutdown: CancellationToken
 where
     F: Fn() -> serde_json::Value,
 {
+    announce_with(client, name, HashMap::new(), shutdown, status).await
+}
+
+/// Like [`announce`], with metadata that pings return (query names its instance there).
+pub async fn announce_with<F>(
+    client: Client,
+    name: &str,
+    metadata: HashMap<String, String>,
+    shutdown: CancellationToken,
+    status: F,
+) where
+    F: Fn() -> serde_json::Value,
+{
     let version = env!("CARGO_PKG_VERSION");
     let started = client
         .service_builder()
         .description(format!("the blog's {name} service"))
+        .metadata(metadata)
         .start(name, version)
         .await;
     let service = match started {
@@ -32,7 +46,11 @@ where
             return;
         }
     };
-    let mut endpoint = match service.group(format!("blog.{name}")).endpoint("status").await {
+    let mut endpoint = match service
+        .group(format!("blog.{name}"))
+        .endpoint("status")
+        .await
+    {
         Ok(endpoint) => endpoint,
         Err(error) => {
             warn!(%error, "cannot add the status endpoint");
@@ -61,12 +79,30 @@ where
 /// service name.
 pub async fn ping_all(client: &Client, wait: Duration) -> BTreeMap<String, Vec<String>> {
     let mut instances: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for ping in ping(client, "$SRV.PING".into(), wait).await {
+        instances.entry(ping.name).or_default().push(ping.id);
+    }
+    instances
+}
+
+/// Pings the instances of the service `name` and collects their answers within `wait`.
+pub async fn ping_service(client: &Client, name: &str, wait: Duration) -> Vec<PingResponse> {
+    ping(client, format!("$SRV.PING.{name}"), wait).await
+}
+
+/// Sends one ping on `subject` and gathers every answer that arrives within `wait`.
+async fn ping(client: &Client, subject: String, wait: Duration) -> Vec<PingResponse> {
+    let mut answered = Vec::new();
     let inbox = client.new_inbox();
     let Ok(mut answers) = client.subscribe(inbox.clone()).await else {
-        return instances;
+        return answered;
     };
-    if client.publish_with_reply("$SRV.PING", inbox, "".into()).await.is_err() {
-        return instances;
+    if client
+        .publish_with_reply(subject, inbox, "".into())
+        .await
+        .is_err()
+    {
+        return answered;
     }
     let deadline = tokio::time::sleep(wait);
     tokio::pin!(deadline);
@@ -76,12 +112,12 @@ pub async fn ping_all(client: &Client, wait: Duration) -> BTreeMap<String, Vec<S
             answer = answers.next() => match answer {
                 Some(message) => {
                     if let Ok(ping) = serde_json::from_slice::<PingResponse>(&message.payload) {
-                        instances.entry(ping.name).or_default().push(ping.id);
+                        answered.push(ping);
                     }
                 }
                 None => break,
             },
         }
     }
-    instances
+    answered
 }

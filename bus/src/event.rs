@@ -54,13 +54,24 @@ impl TryFrom<WireEvent> for Event {
 
     fn try_from(wire: WireEvent) -> Result<Event, String> {
         fn data<T: serde::de::DeserializeOwned>(wire: &WireEvent) -> Result<T, String> {
-            serde_json::from_str(wire.data.get()).map_err(|e| format!("bad {} data: {e}", wire.event_type))
+            serde_json::from_str(wire.data.get())
+                .map_err(|e| format!("bad {} data: {e}", wire.event_type))
         }
         let body = match wire.event_type.as_str() {
             "PostCreated" => EventBody::PostCreated(data(&wire)?),
             "CommentCreated" => EventBody::CommentCreated(data(&wire)?),
             "CommentModerated" => EventBody::CommentModerated(data(&wire)?),
-            "CommentUpdated" => EventBody::CommentUpdated(data(&wire)?),
+            "CommentUpdated" => {
+                let update: CommentUpdated = data(&wire)?;
+                if !(1..=CommentUpdated::MAX_VERSION).contains(&update.version) {
+                    return Err(format!(
+                        "CommentUpdated version {} is outside 1..={}",
+                        update.version,
+                        CommentUpdated::MAX_VERSION
+                    ));
+                }
+                EventBody::CommentUpdated(update)
+            }
             other => return Err(format!("unknown event type {other:?}")),
         };
         Ok(Event {
@@ -124,6 +135,14 @@ pub struct CommentUpdated {
     pub version: u64,
 }
 
+impl CommentUpdated {
+    /// The highest version an update may carry: 2^53 - 1, the largest integer JavaScript
+    /// (the web client, and any JSON reader using doubles) represents exactly. A version
+    /// beyond it cannot come from our services, only from a forged message; decoding refuses
+    /// it, so nothing downstream can overflow on `version + 1`.
+    pub const MAX_VERSION: u64 = (1 << 53) - 1;
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CommentStatus {
@@ -181,6 +200,13 @@ impl Event {
             causationid: None,
             body,
         }
+    }
+
+    /// A new event whose id is `id` rather than a fresh one: a write retried with the same
+    /// idempotency key gets the same event id (see [`EventId::for_request`]).
+    pub fn with_id(mut self, id: EventId) -> Event {
+        self.id = id;
+        self
     }
 
     /// An event caused by `cause`: its id is derived from the cause's id (so a redelivered
@@ -282,11 +308,32 @@ mod tests {
     }
 
     #[test]
+    fn an_update_with_an_impossible_version_is_not_a_valid_event() {
+        let update = |version: u64| {
+            json!({"specversion": "1.0", "id": "01937c4e-7f3a-7cc2-b2a5-3f1e6a1d9c01",
+                "source": "/comments", "type": "CommentUpdated", "time": "2026-11-22T10:00:00Z",
+                "datacontenttype": "application/json",
+                "correlationid": "01937c4e-7f3a-7cc2-b2a5-3f1e6a1d9c02",
+                "data": {"id": "01937c4e-7f3a-7cc2-b2a5-3f1e6a1d9c03",
+                         "postId": "01937c4e-7f3a-7cc2-b2a5-3f1e6a1d9c04",
+                         "content": "x", "status": "approved", "version": version}})
+            .to_string()
+        };
+        assert!(Event::from_json(update(1).as_bytes()).is_ok());
+        assert!(Event::from_json(update(CommentUpdated::MAX_VERSION).as_bytes()).is_ok());
+        assert!(Event::from_json(update(u64::MAX).as_bytes()).is_err());
+        assert!(Event::from_json(update(0).as_bytes()).is_err());
+    }
+
+    #[test]
     fn subjects_name_stream_type_and_entity() {
         let event = comment_created();
         let EventBody::CommentCreated(ref c) = event.body else {
             unreachable!("built as CommentCreated")
         };
-        assert_eq!(event.body.subject(), format!("comments.CommentCreated.{}", c.id));
+        assert_eq!(
+            event.body.subject(),
+            format!("comments.CommentCreated.{}", c.id)
+        );
     }
 }

@@ -35,14 +35,19 @@ pub async fn follow<F>(
     F: FnMut(Event, u64),
 {
     let name = stream.name();
-    follow_messages(js, name, reader, progress, shutdown, |subject, payload, sequence| {
-        match Event::from_json(payload) {
+    follow_messages(
+        js,
+        name,
+        reader,
+        progress,
+        shutdown,
+        |subject, payload, sequence| match Event::from_json(payload) {
             Ok(event) => apply(event, sequence),
             Err(error) => {
                 warn!(stream = name, sequence, %error, %subject, "not a valid event; skipped")
             }
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -60,6 +65,7 @@ pub async fn follow_messages<F>(
     let started = std::time::Instant::now();
     let mut replayed: u64 = 0;
     let mut announced = false;
+    let mut complained = false;
     while !shutdown.is_cancelled() {
         // Resume after the last applied message, so a recreated consumer neither skips nor
         // repeats anything.
@@ -67,11 +73,22 @@ pub async fn follow_messages<F>(
         let messages = match open(&js, stream, reader, start, &progress).await {
             Ok(messages) => messages,
             Err(error) => {
-                warn!(stream, %error, "cannot read the stream yet; retrying");
+                // Not ready while the stream cannot be read (`/health` says so); the log
+                // says why once, then the retries go on quietly.
+                progress.set_reading(false);
+                if !std::mem::replace(&mut complained, true) {
+                    warn!(stream, %error, "cannot read the stream; retrying until it works");
+                } else {
+                    debug!(stream, %error, "cannot read the stream yet");
+                }
                 pause(&shutdown, Duration::from_millis(500)).await;
                 continue;
             }
         };
+        if std::mem::replace(&mut complained, false) {
+            info!(stream, from = start, "reading the stream again");
+        }
+        progress.set_reading(true);
         tokio::pin!(messages);
         let reconnected = crate::connect::next_reconnect(js.client());
         tokio::pin!(reconnected);
@@ -107,8 +124,12 @@ pub async fn follow_messages<F>(
             progress.applied(sequence, pending);
             if !announced && progress.is_caught_up() {
                 announced = true;
-                info!(stream, messages = replayed,
-                    elapsed_ms = started.elapsed().as_millis() as u64, "replay caught up");
+                info!(
+                    stream,
+                    messages = replayed,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "replay caught up"
+                );
             }
         }
         pause(&shutdown, Duration::from_millis(200)).await;
@@ -127,6 +148,17 @@ async fn open(
     // `get_stream` already fetched the stream's info: no second request for it.
     let handle = js.get_stream(stream).await?;
     let last = handle.cached_info().state.last_sequence;
+    if last + 1 < start {
+        // Our state holds events the stream no longer has: it was deleted (or purged) and
+        // created again. Reading on would silently skip its new events until the sequence
+        // caught up; only a rebuild from the new stream is right.
+        return Err(format!(
+            "{stream} ends at sequence {last} but this service has applied up to {}: the \
+             stream was deleted and created again; restart the service to rebuild its state",
+            start - 1
+        )
+        .into());
+    }
     if last < start && !progress.is_caught_up() {
         progress.mark_caught_up();
         info!(stream, "nothing to replay; caught up");
@@ -137,7 +169,9 @@ async fn open(
             // (or a restarted one, while the server still holds the old consumer) never
             // share one; the client adds `_1`, `_2`… when it recreates it.
             name: Some(format!("{reader}-replay-{}", random_suffix())),
-            deliver_policy: consumer::DeliverPolicy::ByStartSequence { start_sequence: start },
+            deliver_policy: consumer::DeliverPolicy::ByStartSequence {
+                start_sequence: start,
+            },
             ..Default::default()
         })
         .await?;

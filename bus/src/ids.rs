@@ -77,6 +77,23 @@ impl EventId {
     }
 }
 
+/// The namespace for event ids derived from a client's idempotency key.
+const REQUEST_EVENT_NAMESPACE: Uuid = Uuid::from_u128(0x2d7c_51a0_93e4_4c18_a6b2_58f0_7e19_c3d6);
+
+impl EventId {
+    /// The id of the event a write request with idempotency key `key` publishes, in the
+    /// service `scope` (keys of different services never collide).
+    ///
+    /// Why: a client that retries a write after a timeout sends the same key. The same key
+    /// gives the same event id, so the service can find the first attempt's event among
+    /// those it has applied (rebuilt from its stream, so this holds across restarts and for
+    /// years), and JetStream's duplicate window drops a second publish in the meantime.
+    pub fn for_request(scope: &str, key: &str) -> EventId {
+        let name = format!("{scope}\n{key}");
+        EventId(Uuid::new_v5(&REQUEST_EVENT_NAMESPACE, name.as_bytes()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,9 +101,34 @@ mod tests {
     #[test]
     fn derived_ids_are_deterministic_and_depend_on_cause_and_type() {
         let cause = EventId::new();
-        assert_eq!(cause.derive("CommentModerated"), cause.derive("CommentModerated"));
-        assert_ne!(cause.derive("CommentModerated"), cause.derive("CommentUpdated"));
-        assert_ne!(cause.derive("CommentModerated"), EventId::new().derive("CommentModerated"));
+        assert_eq!(
+            cause.derive("CommentModerated"),
+            cause.derive("CommentModerated")
+        );
+        assert_ne!(
+            cause.derive("CommentModerated"),
+            cause.derive("CommentUpdated")
+        );
+        assert_ne!(
+            cause.derive("CommentModerated"),
+            EventId::new().derive("CommentModerated")
+        );
+    }
+
+    #[test]
+    fn request_ids_depend_on_scope_and_key_only() {
+        assert_eq!(
+            EventId::for_request("posts", "k1"),
+            EventId::for_request("posts", "k1")
+        );
+        assert_ne!(
+            EventId::for_request("posts", "k1"),
+            EventId::for_request("posts", "k2")
+        );
+        assert_ne!(
+            EventId::for_request("posts", "k1"),
+            EventId::for_request("comments", "k1")
+        );
     }
 
     #[test]

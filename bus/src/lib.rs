@@ -12,6 +12,8 @@
 //!   one shared configuration.
 //! - [`config`]: where the broker is (server list, replica count), read from the environment.
 //! - [`connect`]: connect to NATS, waiting for the server if it is not up yet.
+//! - [`lookup`]: asking a stream what it holds (the last event on a subject, the event at a
+//!   sequence): how handlers check what is already stored before they publish an effect.
 //! - [`publish`]: publish an event with its id in `Nats-Msg-Id`; a broker outage becomes a
 //!   clear `Unavailable` error that HTTP handlers turn into a 503.
 //! - [`follow`]: replay a stream from its first message and keep following it (how posts and
@@ -35,6 +37,7 @@ pub mod discovery;
 pub mod event;
 pub mod follow;
 pub mod ids;
+pub mod lookup;
 pub mod progress;
 pub mod publish;
 pub mod shutdown;
@@ -44,8 +47,7 @@ pub mod testing;
 
 pub use config::BusConfig;
 pub use event::{
-    CommentCreated, CommentModerated, CommentStatus, CommentUpdated, Event, EventBody,
-    PostCreated,
+    CommentCreated, CommentModerated, CommentStatus, CommentUpdated, Event, EventBody, PostCreated,
 };
 pub use ids::{CommentId, CorrelationId, EventId, PostId};
 pub use publish::{PublishError, Publisher};

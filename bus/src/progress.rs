@@ -17,6 +17,9 @@ struct Position {
     applied: u64,
     /// True once the replay that started with the service has reached the stream's end.
     caught_up: bool,
+    /// False while the stream cannot be read at all (its consumer cannot be opened: the
+    /// stream is missing, or the broker refuses): `/health` is not ready then.
+    blocked: bool,
 }
 
 /// A cheap-to-clone handle on one stream's progress.
@@ -33,7 +36,9 @@ impl Default for Progress {
 
 impl Progress {
     pub fn new() -> Progress {
-        Progress { position: watch::Sender::new(Position::default()) }
+        Progress {
+            position: watch::Sender::new(Position::default()),
+        }
     }
 
     /// Records that everything up to `sequence` has been applied. `remaining` is how many
@@ -49,11 +54,29 @@ impl Progress {
 
     /// Marks the replay as caught up (used when the stream was empty at startup).
     pub fn mark_caught_up(&self) {
-        self.position.send_if_modified(|p| !std::mem::replace(&mut p.caught_up, true));
+        self.position
+            .send_if_modified(|p| !std::mem::replace(&mut p.caught_up, true));
     }
 
     pub fn is_caught_up(&self) -> bool {
         self.position.borrow().caught_up
+    }
+
+    /// Records whether the stream can be read right now (see [`Progress::is_reading`]).
+    pub fn set_reading(&self, reading: bool) {
+        self.position
+            .send_if_modified(|p| std::mem::replace(&mut p.blocked, !reading) == reading);
+    }
+
+    /// False while its consumer cannot be opened; true otherwise.
+    pub fn is_reading(&self) -> bool {
+        !self.position.borrow().blocked
+    }
+
+    /// Caught up with the startup replay, and reading: what `/health` calls ready.
+    pub fn is_ready(&self) -> bool {
+        let p = *self.position.borrow();
+        p.caught_up && !p.blocked
     }
 
     pub fn applied_sequence(&self) -> u64 {

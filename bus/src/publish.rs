@@ -46,7 +46,9 @@ pub struct Publisher {
 
 impl Publisher {
     pub fn new(client: Client) -> Publisher {
-        let js = jetstream::ContextBuilder::new().timeout(ACK_TIMEOUT).build(client.clone());
+        let js = jetstream::ContextBuilder::new()
+            .timeout(ACK_TIMEOUT)
+            .build(client.clone());
         Publisher { client, js }
     }
 
@@ -63,13 +65,40 @@ impl Publisher {
         &self.js
     }
 
+    /// Publishes `event` and answers the event the stream holds under its id: `event`
+    /// itself, or — if JetStream already had an event with this id (a retried write within
+    /// the duplicate window) and dropped this one — that earlier event, read back from the
+    /// stream. A retried write can then answer exactly what the first attempt stored.
+    pub async fn publish_once(&self, event: &Event) -> Result<Event, PublishError> {
+        let stored = self.publish(event).await?;
+        if !stored.duplicate {
+            return Ok(event.clone());
+        }
+        let stream = event.body.stream();
+        let earlier = crate::lookup::event_at(&self.js, stream, stored.sequence)
+            .await
+            .map_err(|e| PublishError::Unconfirmed(e.to_string()))?;
+        if earlier.id != event.id {
+            return Err(PublishError::Unconfirmed(format!(
+                "{} sequence {} holds event {}, not {}",
+                stream.name(),
+                stored.sequence,
+                earlier.id,
+                event.id
+            )));
+        }
+        Ok(earlier)
+    }
+
     /// Publishes `event` on its subject and waits for JetStream to store it.
     pub async fn publish(&self, event: &Event) -> Result<Published, PublishError> {
         // While disconnected, the client would queue the message and send it after a
         // reconnect — after we had already told the user 503. Refuse up front instead, so
         // a 503 means "nothing was written".
         if self.client.connection_state() != State::Connected {
-            return Err(PublishError::Unavailable("not connected to nats-server".into()));
+            return Err(PublishError::Unavailable(
+                "not connected to nats-server".into(),
+            ));
         }
         let subject = event.body.subject();
         let message = PublishMessage::build()
@@ -85,6 +114,9 @@ impl Publisher {
             .map_err(|e| PublishError::Unconfirmed(e.to_string()))?;
         debug!(event_id = %event.id, %subject, sequence = ack.sequence, duplicate = ack.duplicate,
             "published");
-        Ok(Published { sequence: ack.sequence, duplicate: ack.duplicate })
+        Ok(Published {
+            sequence: ack.sequence,
+            duplicate: ack.duplicate,
+        })
     }
 }

@@ -33,7 +33,11 @@ impl TestNats {
     pub fn start() -> TestNats {
         let port = free_port();
         let store = tempfile::tempdir().expect("a temporary folder for the JetStream store");
-        let mut server = TestNats { child: None, port, store };
+        let mut server = TestNats {
+            child: None,
+            port,
+            store,
+        };
         server.spawn();
         server
     }
@@ -63,18 +67,32 @@ impl TestNats {
     fn spawn(&mut self) {
         let binary = nats_server_binary();
         let child = Command::new(&binary)
-            .args(["-a", "127.0.0.1", "-p", &self.port.to_string(), "-js", "-sd"])
+            .args([
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-js",
+                "-sd",
+            ])
             .arg(self.store.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| {
-                panic!("cannot start {} ({e}); run `make tools` first", binary.display())
+                panic!(
+                    "cannot start {} ({e}); run `make tools` first",
+                    binary.display()
+                )
             });
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(15);
         while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "nats-server did not start on port {}", self.port);
+            assert!(
+                Instant::now() < deadline,
+                "nats-server did not start on port {}",
+                self.port
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }

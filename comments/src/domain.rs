@@ -1,6 +1,8 @@
 //! What a comment is, and the comments as a projection of the COMMENTS stream.
 
-use bus::{CommentCreated, CommentId, CommentStatus, CommentUpdated, Event, EventBody, EventId, PostId};
+use bus::{
+    CommentCreated, CommentId, CommentStatus, CommentUpdated, Event, EventBody, EventId, PostId,
+};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
@@ -53,14 +55,23 @@ pub struct Comment {
 pub struct Comments {
     by_id: HashMap<CommentId, Comment>,
     by_post: HashMap<PostId, BTreeSet<CommentId>>,
+    /// Which comment each `CommentCreated` event created: how a write retried with the same
+    /// idempotency key (hence the same event id) finds what its first attempt created.
+    by_event: HashMap<EventId, CommentId>,
 }
 
 impl Comments {
     /// Applies one event. Idempotent, and an update never goes back to an older version.
     pub fn apply(&mut self, event: &Event) {
         match &event.body {
-            EventBody::CommentCreated(CommentCreated { id, post_id, content, status }) => {
+            EventBody::CommentCreated(CommentCreated {
+                id,
+                post_id,
+                content,
+                status,
+            }) => {
                 self.entry(*id, *post_id, content, *status);
+                self.by_event.entry(event.id).or_insert(*id);
             }
             EventBody::CommentUpdated(update) => self.apply_update(update, event.causationid),
             EventBody::PostCreated(_) | EventBody::CommentModerated(_) => {}
@@ -68,7 +79,13 @@ impl Comments {
     }
 
     fn apply_update(&mut self, update: &CommentUpdated, cause: Option<EventId>) {
-        let CommentUpdated { id, post_id, content, status, version } = update;
+        let CommentUpdated {
+            id,
+            post_id,
+            content,
+            status,
+            version,
+        } = update;
         let comment = self.entry(*id, *post_id, content, *status);
         if *version > comment.version {
             comment.content.clone_from(content);
@@ -83,7 +100,13 @@ impl Comments {
     }
 
     /// The comment `id`, created at version 0 from these fields if it is new.
-    fn entry(&mut self, id: CommentId, post_id: PostId, content: &str, status: CommentStatus) -> &mut Comment {
+    fn entry(
+        &mut self,
+        id: CommentId,
+        post_id: PostId,
+        content: &str,
+        status: CommentStatus,
+    ) -> &mut Comment {
         self.by_post.entry(post_id).or_default().insert(id);
         self.by_id.entry(id).or_insert_with(|| Comment {
             id,
@@ -95,6 +118,20 @@ impl Comments {
         })
     }
 
+    /// The comment the `CommentCreated` event `event` created, as it was created.
+    pub fn created_by(&self, event: EventId) -> Option<Comment> {
+        let comment = self
+            .by_event
+            .get(&event)
+            .and_then(|id| self.by_id.get(id))?;
+        Some(Comment {
+            status: CommentStatus::Pending,
+            version: 0,
+            applied_decisions: Vec::new(),
+            ..comment.clone()
+        })
+    }
+
     pub fn get(&self, id: CommentId) -> Option<&Comment> {
         self.by_id.get(&id)
     }
@@ -103,7 +140,12 @@ impl Comments {
     pub fn for_post(&self, post: PostId) -> Vec<Comment> {
         self.by_post
             .get(&post)
-            .map(|ids| ids.iter().filter_map(|id| self.by_id.get(id)).cloned().collect())
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| self.by_id.get(id))
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }

@@ -1,13 +1,14 @@
-//! "Does this post exist? Does this comment?" — asked of the streams themselves.
+//! "Does this post exist? What does the stream hold about this comment?" — asked of the
+//! streams themselves (see [`bus::lookup`]).
 //!
 //! The subject of an entity's creation names it (`posts.PostCreated.<id>`), so JetStream can
-//! answer with a direct get of the last message on that subject: one small request, and
-//! always up to date. A post created a millisecond ago by the posts service is already
-//! there, which a local copy of the stream could still be missing. Posts are never deleted,
-//! so a post found once is remembered and not asked about again.
+//! answer with a direct get of the last message on that subject. A post created a
+//! millisecond ago by the posts service is already there, which a local copy of the stream
+//! could still be missing. Posts are never deleted, so a post found once is remembered and
+//! not asked about again.
 
-use async_nats::connection::State;
-use async_nats::jetstream::{self, stream::DirectGetErrorKind};
+use async_nats::jetstream;
+use bus::lookup::{last_event, last_on_subject, LookupError};
 use bus::{CommentId, Event, PostId, StreamDef};
 use parking_lot::RwLock;
 use std::collections::HashSet;
@@ -19,20 +20,22 @@ pub struct Lookup {
     known_posts: Arc<RwLock<HashSet<PostId>>>,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("cannot ask the stream: {0}")]
-pub struct LookupError(String);
-
 impl Lookup {
     pub fn new(js: jetstream::Context) -> Lookup {
-        Lookup { js, known_posts: Arc::default() }
+        Lookup {
+            js,
+            known_posts: Arc::default(),
+        }
     }
 
     pub async fn post_exists(&self, post: PostId) -> Result<bool, LookupError> {
         if self.known_posts.read().contains(&post) {
             return Ok(true);
         }
-        let found = self.has_event(StreamDef::Posts, "PostCreated", &post.to_string()).await?;
+        let subject = StreamDef::Posts.subject("PostCreated", &post.to_string());
+        let found = last_on_subject(&self.js, StreamDef::Posts, subject)
+            .await?
+            .is_some();
         if found {
             self.known_posts.write().insert(post);
         }
@@ -41,35 +44,23 @@ impl Lookup {
 
     /// The comment's `CommentCreated` event, if the stream holds one.
     pub async fn comment_created(&self, comment: CommentId) -> Result<Option<Event>, LookupError> {
-        let found = self.last_event(StreamDef::Comments, "CommentCreated", &comment.to_string()).await?;
-        Ok(found.and_then(|payload| Event::from_json(&payload).ok()))
+        last_event(
+            &self.js,
+            StreamDef::Comments,
+            "CommentCreated",
+            &comment.to_string(),
+        )
+        .await
     }
 
-    /// Whether `stream` holds a `event_type` event about `entity`.
-    async fn has_event(&self, stream: StreamDef, event_type: &str, entity: &str) -> Result<bool, LookupError> {
-        Ok(self.last_event(stream, event_type, entity).await?.is_some())
-    }
-
-    /// The payload of the last `event_type` event about `entity` in `stream`.
-    async fn last_event(
-        &self,
-        stream: StreamDef,
-        event_type: &str,
-        entity: &str,
-    ) -> Result<Option<bytes::Bytes>, LookupError> {
-        // While disconnected the request would only time out; say so at once.
-        if self.js.client().connection_state() != State::Connected {
-            return Err(LookupError("not connected to nats-server".into()));
-        }
-        let handle = self
-            .js
-            .get_stream_no_info(stream.name())
-            .await
-            .map_err(|e| LookupError(e.to_string()))?;
-        match handle.direct_get_last_for_subject(stream.subject(event_type, entity)).await {
-            Ok(message) => Ok(Some(message.payload)),
-            Err(e) if e.kind() == DirectGetErrorKind::NotFound => Ok(None),
-            Err(e) => Err(LookupError(e.to_string())),
-        }
+    /// The comment's latest `CommentUpdated` event, if it has been updated at all.
+    pub async fn latest_update(&self, comment: CommentId) -> Result<Option<Event>, LookupError> {
+        last_event(
+            &self.js,
+            StreamDef::Comments,
+            "CommentUpdated",
+            &comment.to_string(),
+        )
+        .await
     }
 }

@@ -1,10 +1,15 @@
 use anyhow::anyhow;
 use comments::Application;
+use std::process::ExitCode;
 use web::ServiceSettings;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     bus::shutdown::init_tracing();
+    web::startup::exit_status("comments", run().await)
+}
+
+async fn run() -> anyhow::Result<()> {
     let settings = ServiceSettings::from_env("comments", 4001).map_err(|e| anyhow!(e))?;
     let app = Application::build(settings).await?;
     app.run_until_stopped(bus::shutdown::on_signal()).await

@@ -1,13 +1,21 @@
 //! Turning moderation decisions into comment updates: the durable consumer `comments` on
 //! the MODERATION stream.
 //!
-//! decode (in `bus`) → [`handle`] (pure: decides from the current comments) →
-//! [`interpret`] (publishes, waits for the update to come back through our own stream) →
-//! ack (in `bus`).
+//! decode (in `bus`) → [`refresh`] (bring our copy of the comment up to date from the
+//! stream) → [`handle`] (pure: decides from the comments we know) → [`interpret`]
+//! (publishes the update and applies it) → ack (in `bus`).
+//!
+//! Why the refresh: our copy of the COMMENTS stream may lag behind it (the decision overtook
+//! the comment on its way to us), and a decision may come again long after it was handled —
+//! a consumer reset, a dead letter retried hours later — when JetStream's two-minute
+//! duplicate window no longer drops a second update. Reading the comment's creation and its
+//! latest update from the stream itself before deciding makes the handler look at what is
+//! already stored, so each decision becomes exactly one `CommentUpdated`.
 
 use crate::domain::Comments;
 use crate::routes::AppState;
 use bus::consume::{Delivery, Outcome};
+use bus::lookup::LookupError;
 use bus::{CommentId, CommentModerated, CommentUpdated, Event, EventBody};
 
 /// What to do about one `CommentModerated` event.
@@ -17,9 +25,10 @@ pub enum Decision {
     Publish(Event),
     /// This decision was already turned into an update (a redelivery): nothing to do.
     AlreadyApplied,
-    /// The comment is not in our state: either our state lags behind the stream (try again
-    /// later) or the comment never existed (reject).
+    /// The stream holds no such comment: the decision can never apply.
     UnknownComment(CommentId),
+    /// The comment cannot take another version (only a forged history gets here).
+    NoVersionLeft(CommentId),
     /// Not a moderation decision; nothing to do.
     Ignore,
 }
@@ -35,8 +44,11 @@ pub fn handle(comments: &Comments, decision: &Event) -> Decision {
     if comment.applied_decisions.contains(&decision.id) {
         return Decision::AlreadyApplied;
     }
-    // The update's id is derived from the decision's id: if this decision is handled twice
-    // before the first update is back in our state, JetStream drops the second publish.
+    if comment.version >= CommentUpdated::MAX_VERSION {
+        return Decision::NoVersionLeft(*id);
+    }
+    // The update's id is derived from the decision's id: if two instances handle this
+    // decision at once, JetStream drops the second publish.
     Decision::Publish(Event::caused_by(
         decision,
         EventBody::CommentUpdated(CommentUpdated {
@@ -49,9 +61,26 @@ pub fn handle(comments: &Comments, decision: &Event) -> Decision {
     ))
 }
 
+/// Applies to our state what the stream holds about the decision's comment: its creation
+/// (if we have not seen it yet) and its latest update. Applying is idempotent, so this
+/// never changes a comment we already knew in full.
+pub async fn refresh(decision: &Event, app: &AppState) -> Result<(), LookupError> {
+    let EventBody::CommentModerated(CommentModerated { id, .. }) = &decision.body else {
+        return Ok(());
+    };
+    if app.comments.read().get(*id).is_none() {
+        if let Some(created) = app.lookup.comment_created(*id).await? {
+            app.comments.write().apply(&created);
+        }
+    }
+    if let Some(latest) = app.lookup.latest_update(*id).await? {
+        app.comments.write().apply(&latest);
+    }
+    Ok(())
+}
+
 /// Performs the decision and says whether the message can be acked.
-pub async fn interpret(decision: Decision, decision_event: &Event, app: &AppState) -> Outcome {
-    let retry = |reason: String| Outcome::Retry { reason };
+pub async fn interpret(decision: Decision, app: &AppState) -> Outcome {
     match decision {
         Decision::Publish(update) => match app.publisher.publish(&update).await {
             Ok(stored) => {
@@ -63,33 +92,35 @@ pub async fn interpret(decision: Decision, decision_event: &Event, app: &AppStat
                     "comment updated");
                 Outcome::Done
             }
-            Err(error) => retry(error.to_string()),
+            Err(error) => Outcome::Retry {
+                reason: error.to_string(),
+            },
         },
-        Decision::AlreadyApplied | Decision::Ignore => Outcome::Done,
-        // Our copy of the stream lags (the decision overtook the comment's own event on its
-        // way to us, or the broker just restarted): fetch the comment from the stream
-        // itself, apply it — idempotent, the follower will bring it again — and decide anew.
-        Decision::UnknownComment(id) => match app.lookup.comment_created(id).await {
-            Ok(Some(created)) => {
-                app.comments.write().apply(&created);
-                // (Decided in its own statement: the read lock must be released before the
-                // publish below awaits.)
-                let decision = handle(&app.comments.read(), decision_event);
-                match decision {
-                    Decision::UnknownComment(_) => retry("the comment is still unknown".into()),
-                    decision => Box::pin(interpret(decision, decision_event, app)).await,
-                }
-            }
-            Ok(None) => Outcome::Reject { reason: format!("no comment {id} was ever created") },
-            Err(error) => retry(error.to_string()),
+        Decision::AlreadyApplied => {
+            tracing::info!("decision already applied (a redelivery); nothing to publish");
+            Outcome::Done
+        }
+        Decision::Ignore => Outcome::Done,
+        Decision::UnknownComment(id) => Outcome::Reject {
+            reason: format!("no comment {id} was ever created"),
+        },
+        Decision::NoVersionLeft(id) => Outcome::Reject {
+            reason: format!("comment {id} is at the highest version already"),
         },
     }
 }
 
 /// The handler the consumer loop calls for each event.
 pub async fn on_event(event: Event, _delivery: Delivery, app: &AppState) -> Outcome {
+    if let Err(error) = refresh(&event, app).await {
+        return Outcome::Retry {
+            reason: error.to_string(),
+        };
+    }
+    // (Decided in its own statement: the read lock must be released before the publish in
+    // `interpret` awaits.)
     let decision = handle(&app.comments.read(), &event);
-    interpret(decision, &event, app).await
+    interpret(decision, app).await
 }
 
 #[cfg(test)]
@@ -133,7 +164,9 @@ mod tests {
         };
         assert_eq!(update.id, moderated.id.derive("CommentUpdated"));
         assert_eq!(update.causationid, Some(moderated.id));
-        let EventBody::CommentUpdated(u) = update.body else { panic!("expected CommentUpdated") };
+        let EventBody::CommentUpdated(u) = update.body else {
+            panic!("expected CommentUpdated")
+        };
         assert_eq!((u.status, u.version), (CommentStatus::Rejected, 1));
     }
 
@@ -149,10 +182,32 @@ mod tests {
     }
 
     #[test]
-    fn a_decision_about_an_unknown_comment_waits() {
+    fn a_comment_at_the_highest_version_takes_no_more() {
+        let (mut comments, id, post) = given_a_comment();
+        comments.apply(&Event::new(
+            EventBody::CommentUpdated(CommentUpdated {
+                id,
+                post_id: post,
+                content: "I like orange".into(),
+                status: CommentStatus::Rejected,
+                version: CommentUpdated::MAX_VERSION,
+            }),
+            CorrelationId::new(),
+        ));
+        let moderated = decision(id, post, CommentStatus::Approved);
+        assert_eq!(handle(&comments, &moderated), Decision::NoVersionLeft(id));
+    }
+
+    #[test]
+    fn a_decision_about_an_unknown_comment_is_named() {
         let comments = Comments::default();
         let moderated = decision(CommentId::new(), PostId::new(), CommentStatus::Approved);
-        let EventBody::CommentModerated(ref m) = moderated.body else { unreachable!() };
-        assert_eq!(handle(&comments, &moderated), Decision::UnknownComment(m.id));
+        let EventBody::CommentModerated(ref m) = moderated.body else {
+            unreachable!()
+        };
+        assert_eq!(
+            handle(&comments, &moderated),
+            Decision::UnknownComment(m.id)
+        );
     }
 }

@@ -2,8 +2,8 @@
 //! moderation decisions — all until the stop signal.
 
 use crate::domain::Comments;
-use crate::on_moderated;
 use crate::lookup::Lookup;
+use crate::on_moderated;
 use crate::routes::{router, AppState};
 use bus::consume::{consume, Durable};
 use bus::progress::Progress;
@@ -21,6 +21,7 @@ pub struct Application {
     listener: TcpListener,
     port: u16,
     state: AppState,
+    ack_wait: std::time::Duration,
 }
 
 impl Application {
@@ -34,8 +35,14 @@ impl Application {
             publisher,
             comments: Arc::new(RwLock::new(Comments::default())),
             progress: Progress::new(),
+            decisions: Progress::new(),
         };
-        Ok(Application { listener, port, state })
+        Ok(Application {
+            listener,
+            port,
+            state,
+            ack_wait: settings.bus.ack_wait,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -61,6 +68,7 @@ impl Application {
             move |event, _sequence| comments.write().apply(&event),
         );
         let state = self.state.clone();
+        let ack_wait = self.ack_wait;
         let decisions = async {
             // Decisions are judged against our comments, so wait until those are replayed.
             tokio::select! {
@@ -69,14 +77,12 @@ impl Application {
             }
             consume(
                 js,
-                Durable::new(StreamDef::Moderation, CONSUMER, None),
-                None,
+                Durable::new(StreamDef::Moderation, CONSUMER, None).with_ack_wait(ack_wait),
+                Some(state.decisions.clone()),
                 shutdown.clone(),
                 |event, delivery| {
                     let state = state.clone();
-                    async move {
-                        on_moderated::on_event(event, delivery, &state).await
-                    }
+                    async move { on_moderated::on_event(event, delivery, &state).await }
                 },
             )
             .await

@@ -7,7 +7,8 @@
 //! | `MODERATION_DELAY_MS` | how long each decision takes (a slow human moderator) | 0 |
 //! | `MODERATION_FAIL_RATE` | share of attempts (0 to 1) that fail transiently | 0 |
 //! | `MODERATION_FAIL_FIRST` | the first N attempts at each comment fail (a retry you can count on) | 0 |
-//! | `MODERATION_CONCURRENCY` | comments moderated at once (per-comment order kept) | 8 |
+//! | `MODERATION_CONCURRENCY` | comments moderated at once (per-comment order kept), 1 to 1000 | 8 |
+//! | `MODERATION_TEST_FAULT` | `fresh-ids`: a deliberately broken moderation for the chaos checker's self-test (no stored-decision check, fresh event ids) | unset |
 
 use crate::policy::Policy;
 use std::str::FromStr;
@@ -28,18 +29,42 @@ pub struct Knobs {
     pub delay: Duration,
     pub fail_rate: f64,
     pub fail_first: i64,
+    /// Test only: publish each decision with a fresh id and without looking for a stored
+    /// one, so redeliveries store duplicates (proves the chaos checker can see them).
+    pub fresh_ids: bool,
 }
 
 impl Settings {
     pub const DEFAULT_PORT: u16 = 4003;
     pub const DEFAULT_CONCURRENCY: usize = 8;
+    /// More would only queue work in memory: the server hands out at most 4× this many
+    /// unacknowledged messages.
+    pub const MAX_CONCURRENCY: usize = 1000;
 
     pub fn from_env() -> Result<Settings, String> {
         let words = std::env::var("MODERATION_REJECT_WORDS").unwrap_or_else(|_| "orange".into());
         let fail_rate: f64 = number("MODERATION_FAIL_RATE", 0.0)?;
         if !(0.0..=1.0).contains(&fail_rate) {
-            return Err(format!("MODERATION_FAIL_RATE must be from 0 to 1, not {fail_rate}"));
+            return Err(format!(
+                "MODERATION_FAIL_RATE must be from 0 to 1, not {fail_rate}"
+            ));
         }
+        let concurrency = number("MODERATION_CONCURRENCY", Self::DEFAULT_CONCURRENCY)?;
+        if !(1..=Self::MAX_CONCURRENCY).contains(&concurrency) {
+            return Err(format!(
+                "MODERATION_CONCURRENCY must be from 1 to {}, not {concurrency}",
+                Self::MAX_CONCURRENCY
+            ));
+        }
+        let fresh_ids = match std::env::var("MODERATION_TEST_FAULT").as_deref() {
+            Err(_) | Ok("") => false,
+            Ok("fresh-ids") => true,
+            Ok(other) => {
+                return Err(format!(
+                    "MODERATION_TEST_FAULT={other:?}: the only fault is fresh-ids"
+                ))
+            }
+        };
         Ok(Settings {
             service: ServiceSettings::from_env("moderation", Self::DEFAULT_PORT)?,
             policy: Policy::from_list(&words),
@@ -47,8 +72,9 @@ impl Settings {
                 delay: Duration::from_millis(number("MODERATION_DELAY_MS", 0)?),
                 fail_rate,
                 fail_first: number("MODERATION_FAIL_FIRST", 0)?,
+                fresh_ids,
             },
-            concurrency: number("MODERATION_CONCURRENCY", Self::DEFAULT_CONCURRENCY)?.max(1),
+            concurrency,
         })
     }
 
@@ -65,7 +91,10 @@ impl Settings {
 
 fn number<T: FromStr>(name: &str, default: T) -> Result<T, String> {
     match std::env::var(name) {
-        Ok(value) => value.trim().parse().map_err(|_| format!("{name}={value:?} is not a number")),
+        Ok(value) => value
+            .trim()
+            .parse()
+            .map_err(|_| format!("{name}={value:?} is not a number")),
         Err(_) => Ok(default),
     }
 }

@@ -1,22 +1,41 @@
 //! The durable consumer `moderation`: one `CommentModerated` per `CommentCreated`.
+//!
+//! decode (in `bus`) → [`already_decided`] (what the MODERATION stream holds about this
+//! comment) → [`handle`] (pure: decides) → [`interpret`] (publishes) → ack (in `bus`).
+//!
+//! A decision is published at most once per comment, however late a `CommentCreated` comes
+//! again (a consumer reset or recreated, a dead letter retried hours later): the handler
+//! looks for a stored decision first. The derived event id stays as the second guard, for
+//! two instances deciding the same comment at the same moment: JetStream then drops the
+//! second publish.
 
 use crate::config::Knobs;
 use crate::policy::Policy;
 use bus::consume::{Delivery, Outcome};
-use bus::{CommentCreated, CommentModerated, Event, EventBody, Publisher};
+use bus::lookup::{last_event, LookupError};
+use bus::{CommentCreated, CommentModerated, Event, EventBody, EventId, Publisher, StreamDef};
 
 /// The durable consumer's name. Several moderation instances share it and so share the
 /// work (competing consumers).
 pub const CONSUMER: &str = "moderation";
 
-/// Decides the `CommentModerated` event for a `CommentCreated` (pure). Its id is derived
-/// from the cause's id, so moderating the same comment twice publishes the same event id and
-/// JetStream stores it once.
-pub fn handle(event: &Event, policy: &Policy) -> Option<Event> {
-    let EventBody::CommentCreated(CommentCreated { id, post_id, content, .. }) = &event.body
+/// Decides the `CommentModerated` event for a `CommentCreated` (pure), unless `stored` — the
+/// decision already in the stream for this comment — says it was decided before. Its id is
+/// derived from the cause's id, so moderating the same comment twice at once publishes the
+/// same event id and JetStream stores it once.
+pub fn handle(event: &Event, policy: &Policy, stored: Option<&Event>) -> Option<Event> {
+    let EventBody::CommentCreated(CommentCreated {
+        id,
+        post_id,
+        content,
+        ..
+    }) = &event.body
     else {
         return None;
     };
+    if stored.is_some() {
+        return None;
+    }
     Some(Event::caused_by(
         event,
         EventBody::CommentModerated(CommentModerated {
@@ -28,9 +47,61 @@ pub fn handle(event: &Event, policy: &Policy) -> Option<Event> {
     ))
 }
 
+/// The decision the MODERATION stream already holds about the comment `event` created.
+pub async fn already_decided(
+    event: &Event,
+    publisher: &Publisher,
+) -> Result<Option<Event>, LookupError> {
+    let EventBody::CommentCreated(CommentCreated { id, .. }) = &event.body else {
+        return Ok(None);
+    };
+    let js = publisher.jetstream();
+    last_event(
+        js,
+        StreamDef::Moderation,
+        "CommentModerated",
+        &id.to_string(),
+    )
+    .await
+}
+
+/// The whole pipeline for one message.
+pub async fn on_event(
+    event: Event,
+    delivery: Delivery,
+    policy: &Policy,
+    knobs: &Knobs,
+    publisher: &Publisher,
+) -> Outcome {
+    if knobs.fresh_ids {
+        // The deliberately broken moderation (`MODERATION_TEST_FAULT=fresh-ids`): no look at
+        // the stream, and a fresh id, so a redelivery stores a second decision.
+        let decision = handle(&event, policy, None).map(|d| d.with_id(EventId::new()));
+        return interpret(decision, delivery, knobs, publisher).await;
+    }
+    let stored = match already_decided(&event, publisher).await {
+        Ok(stored) => stored,
+        Err(error) => {
+            return Outcome::Retry {
+                reason: error.to_string(),
+            }
+        }
+    };
+    if let Some(stored) = &stored {
+        tracing::info!(decision = %stored.id, "already decided (a redelivery); nothing to publish");
+    }
+    let decision = handle(&event, policy, stored.as_ref());
+    interpret(decision, delivery, knobs, publisher).await
+}
+
 /// Publishes the decision — after the workshop knobs have had their say (a delay, a
 /// simulated transient failure). A failure is retried by the consumer loop.
-pub async fn interpret(decision: Option<Event>, delivery: Delivery, knobs: &Knobs, publisher: &Publisher) -> Outcome {
+pub async fn interpret(
+    decision: Option<Event>,
+    delivery: Delivery,
+    knobs: &Knobs,
+    publisher: &Publisher,
+) -> Outcome {
     let Some(decision) = decision else {
         return Outcome::Done;
     };
@@ -43,7 +114,9 @@ pub async fn interpret(decision: Option<Event>, delivery: Delivery, knobs: &Knob
                 duplicate = stored.duplicate, "comment moderated");
             Outcome::Done
         }
-        Err(error) => Outcome::Retry { reason: error.to_string() },
+        Err(error) => Outcome::Retry {
+            reason: error.to_string(),
+        },
     }
 }
 
@@ -54,12 +127,18 @@ async fn simulate_human(knobs: &Knobs, delivery: Delivery) -> Result<(), String>
         tokio::time::sleep(knobs.delay).await;
     }
     if delivery.attempt <= knobs.fail_first {
-        return Err(format!("simulated failure (MODERATION_FAIL_FIRST={})", knobs.fail_first));
+        return Err(format!(
+            "simulated failure (MODERATION_FAIL_FIRST={})",
+            knobs.fail_first
+        ));
     }
     // A uniform number in [0, 1) from a random uuid: no extra dependency for a coin toss.
     let draw = (uuid::Uuid::new_v4().as_u128() >> 75) as f64 / (1u64 << 53) as f64;
     if draw < knobs.fail_rate {
-        return Err(format!("simulated failure (MODERATION_FAIL_RATE={})", knobs.fail_rate));
+        return Err(format!(
+            "simulated failure (MODERATION_FAIL_RATE={})",
+            knobs.fail_rate
+        ));
     }
     Ok(())
 }
@@ -84,29 +163,50 @@ mod tests {
     #[test]
     fn given_a_comment_when_moderated_then_one_decision_with_a_derived_id() {
         let created = comment("an orange cat");
-        let decision = handle(&created, &Policy::default()).expect("a decision");
+        let decision = handle(&created, &Policy::default(), None).expect("a decision");
         assert_eq!(decision.id, created.id.derive("CommentModerated"));
         assert_eq!(decision.correlationid, created.correlationid);
-        let EventBody::CommentModerated(m) = decision.body else { panic!("not a decision") };
+        let EventBody::CommentModerated(m) = decision.body else {
+            panic!("not a decision")
+        };
         assert_eq!(m.status, CommentStatus::Rejected);
     }
 
     #[test]
     fn other_events_are_ignored() {
         let post = Event::new(
-            EventBody::PostCreated(bus::PostCreated { id: PostId::new(), title: "t".into() }),
+            EventBody::PostCreated(bus::PostCreated {
+                id: PostId::new(),
+                title: "t".into(),
+            }),
             CorrelationId::new(),
         );
-        assert!(handle(&post, &Policy::default()).is_none());
+        assert!(handle(&post, &Policy::default(), None).is_none());
+    }
+
+    #[test]
+    fn given_a_stored_decision_when_the_comment_comes_again_then_nothing() {
+        let created = comment("hello");
+        let first = handle(&created, &Policy::default(), None).expect("a decision");
+        assert_eq!(handle(&created, &Policy::default(), Some(&first)), None);
     }
 
     #[tokio::test]
     async fn the_first_attempts_fail_when_asked_to() {
-        let knobs = Knobs { fail_first: 2, ..Knobs::default() };
-        let attempt = |n| Delivery { stream_sequence: 1, attempt: n };
+        let knobs = Knobs {
+            fail_first: 2,
+            ..Knobs::default()
+        };
+        let attempt = |n| Delivery {
+            stream_sequence: 1,
+            attempt: n,
+        };
         assert!(simulate_human(&knobs, attempt(2)).await.is_err());
         assert!(simulate_human(&knobs, attempt(3)).await.is_ok());
-        let always = Knobs { fail_rate: 1.0, ..Knobs::default() };
+        let always = Knobs {
+            fail_rate: 1.0,
+            ..Knobs::default()
+        };
         assert!(simulate_human(&always, attempt(9)).await.is_err());
     }
 }

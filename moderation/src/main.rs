@@ -1,9 +1,14 @@
 use anyhow::anyhow;
 use moderation::{Application, Settings};
+use std::process::ExitCode;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     bus::shutdown::init_tracing();
+    web::startup::exit_status("moderation", run().await)
+}
+
+async fn run() -> anyhow::Result<()> {
     let settings = Settings::from_env().map_err(|e| anyhow!(e))?;
     let app = Application::build(settings).await?;
     app.run_until_stopped(bus::shutdown::on_signal()).await

@@ -29,7 +29,11 @@ impl Policy {
 
     pub fn moderate(&self, content: &str) -> CommentStatus {
         let content = content.to_lowercase();
-        if self.reject_words.iter().any(|word| content.contains(word.as_str())) {
+        if self
+            .reject_words
+            .iter()
+            .any(|word| content.contains(word.as_str()))
+        {
             CommentStatus::Rejected
         } else {
             CommentStatus::Approved
@@ -44,7 +48,10 @@ mod tests {
     #[test]
     fn orange_in_any_case_is_rejected_and_the_rest_approved() {
         let policy = Policy::default();
-        assert_eq!(policy.moderate("I like ORANGE juice"), CommentStatus::Rejected);
+        assert_eq!(
+            policy.moderate("I like ORANGE juice"),
+            CommentStatus::Rejected
+        );
         assert_eq!(policy.moderate("orange"), CommentStatus::Rejected);
         assert_eq!(policy.moderate("I like apples"), CommentStatus::Approved);
     }

@@ -3,8 +3,9 @@
 
 use crate::config::Settings;
 use crate::consumer::{self, CONSUMER};
-use crate::routes::router;
+use crate::routes::{router, AppState};
 use bus::consume::{consume, Durable};
+use bus::progress::Progress;
 use bus::{Publisher, StreamDef};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -22,7 +23,12 @@ impl Application {
         let (listener, port) = web::server::bind(&service.host, service.port).await?;
         let streams = [StreamDef::Comments, StreamDef::Moderation];
         let client = bus::connect::connect_and_ensure(&service.bus, &streams).await;
-        Ok(Application { listener, port, publisher: Publisher::new(client), settings })
+        Ok(Application {
+            listener,
+            port,
+            publisher: Publisher::new(client),
+            settings,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -36,32 +42,45 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let Settings { policy, knobs, concurrency, .. } = self.settings;
-        tracing::info!(port = self.port, concurrency, ?knobs, "moderation listening");
+        let Settings {
+            policy,
+            knobs,
+            concurrency,
+            ..
+        } = self.settings.clone();
+        tracing::info!(
+            port = self.port,
+            concurrency,
+            ?knobs,
+            "moderation listening"
+        );
         let publisher = self.publisher.clone();
         let durable = Durable::new(
             StreamDef::Comments,
             CONSUMER,
             Some(StreamDef::Comments.subjects_of("CommentCreated")),
         )
-        .with_concurrency(concurrency);
+        .with_concurrency(concurrency)
+        .with_ack_wait(self.settings.service.bus.ack_wait);
+        let reading = Progress::new();
         let new_comments = consume(
             publisher.jetstream().clone(),
             durable,
-            None,
+            Some(reading.clone()),
             shutdown.clone(),
-            |event, delivery| {
-                let decision = consumer::handle(&event, &policy);
-                consumer::interpret(decision, delivery, &knobs, &publisher)
-            },
+            |event, delivery| consumer::on_event(event, delivery, &policy, &knobs, &publisher),
         );
+        let state = AppState {
+            publisher: self.publisher.clone(),
+            reading,
+        };
         let announce = bus::discovery::announce(
             self.publisher.client(),
             "moderation",
             shutdown.clone(),
-            || crate::routes::status(&self.publisher).1,
+            || crate::routes::status(&state).1,
         );
-        let serve = web::server::serve(self.listener, router(self.publisher.clone()), shutdown);
+        let serve = web::server::serve(self.listener, router(state.clone()), shutdown);
         let (served, (), ()) = tokio::join!(serve, new_comments, announce);
         served?;
         Ok(())

@@ -1,8 +1,8 @@
 //! What a post is, and the list of posts as a projection of the POSTS stream.
 
-use bus::{EventBody, PostCreated, PostId};
+use bus::{Event, EventBody, EventId, PostCreated, PostId};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A title that has been checked: not blank, at most [`PostTitle::MAX_CHARS`] characters.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,7 +19,10 @@ impl PostTitle {
         }
         let chars = title.chars().count();
         if chars > Self::MAX_CHARS {
-            return Err(format!("title is {chars} characters; the limit is {}", Self::MAX_CHARS));
+            return Err(format!(
+                "title is {chars} characters; the limit is {}",
+                Self::MAX_CHARS
+            ));
         }
         Ok(PostTitle(title.to_owned()))
     }
@@ -39,14 +42,27 @@ pub struct Post {
 #[derive(Debug, Default)]
 pub struct Posts {
     by_id: BTreeMap<PostId, Post>,
+    /// Which post each `PostCreated` event created. A write retried with the same
+    /// idempotency key carries the same event id, so this answers "did that write happen
+    /// already, and what did it create?" — rebuilt from the stream, so across restarts too.
+    by_event: HashMap<EventId, PostId>,
 }
 
 impl Posts {
     /// Applies one event. Idempotent: applying a `PostCreated` twice changes nothing.
-    pub fn apply(&mut self, event: &EventBody) {
-        if let EventBody::PostCreated(PostCreated { id, title }) = event {
-            self.by_id.entry(*id).or_insert_with(|| Post { id: *id, title: title.clone() });
+    pub fn apply(&mut self, event: &Event) {
+        if let EventBody::PostCreated(PostCreated { id, title }) = &event.body {
+            self.by_id.entry(*id).or_insert_with(|| Post {
+                id: *id,
+                title: title.clone(),
+            });
+            self.by_event.entry(event.id).or_insert(*id);
         }
+    }
+
+    /// The post the event `event` created, if it has been applied.
+    pub fn created_by(&self, event: EventId) -> Option<&Post> {
+        self.by_event.get(&event).and_then(|id| self.by_id.get(id))
     }
 
     pub fn len(&self) -> usize {
@@ -68,16 +84,29 @@ mod tests {
 
     #[test]
     fn a_title_is_trimmed_and_must_not_be_blank_or_too_long() {
-        assert_eq!(PostTitle::parse("  Hello ").map(PostTitle::into_inner), Ok("Hello".into()));
+        assert_eq!(
+            PostTitle::parse("  Hello ").map(PostTitle::into_inner),
+            Ok("Hello".into())
+        );
         assert!(PostTitle::parse("   ").is_err());
         assert!(PostTitle::parse(&"é".repeat(200)).is_ok());
         let error = PostTitle::parse(&"x".repeat(201)).err().unwrap_or_default();
         assert!(error.contains("limit is 200"), "{error}");
     }
 
+    fn created(id: PostId, title: &str) -> Event {
+        Event::new(
+            EventBody::PostCreated(PostCreated {
+                id,
+                title: title.into(),
+            }),
+            bus::CorrelationId::new(),
+        )
+    }
+
     #[test]
     fn replaying_a_post_twice_lists_it_once() {
-        let created = EventBody::PostCreated(PostCreated { id: PostId::new(), title: "A".into() });
+        let created = created(PostId::new(), "A");
         let mut posts = Posts::default();
         posts.apply(&created);
         posts.apply(&created);
@@ -85,11 +114,25 @@ mod tests {
     }
 
     #[test]
+    fn the_event_that_created_a_post_finds_it() {
+        let event = created(PostId::new(), "A").with_id(EventId::for_request("posts", "key-1"));
+        let mut posts = Posts::default();
+        assert!(posts.created_by(event.id).is_none());
+        posts.apply(&event);
+        assert_eq!(
+            posts
+                .created_by(EventId::for_request("posts", "key-1"))
+                .map(|p| p.title.as_str()),
+            Some("A")
+        );
+    }
+
+    #[test]
     fn posts_are_listed_oldest_first_whatever_the_order_applied() {
         let (older, newer) = (PostId::new(), PostId::new());
         let mut posts = Posts::default();
-        posts.apply(&EventBody::PostCreated(PostCreated { id: newer, title: "new".into() }));
-        posts.apply(&EventBody::PostCreated(PostCreated { id: older, title: "old".into() }));
+        posts.apply(&created(newer, "new"));
+        posts.apply(&created(older, "old"));
         let ids: Vec<_> = posts.list().into_iter().map(|p| p.id).collect();
         assert_eq!(ids, vec![older, newer]);
     }

@@ -3,6 +3,11 @@
 //! a `POST` shows the new post (read-your-writes). The follower will bring the same event
 //! from the stream a moment later; applying is idempotent, so that changes nothing — and
 //! other instances learn of the post from the stream alone.
+//!
+//! A create with an `Idempotency-Key` publishes an event whose id is derived from the key.
+//! Sent again — after a 201, a 503, a timeout, a restart, days later — it finds the post that
+//! event created (the map is rebuilt from the stream) and answers the same 201, storing
+//! nothing new.
 
 use crate::domain::{Post, PostTitle, Posts};
 use axum::extract::State;
@@ -10,12 +15,12 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use bus::progress::Progress;
-use bus::{CorrelationId, Event, EventBody, PostCreated, PostId, Publisher};
+use bus::{CorrelationId, Event, EventBody, EventId, PostCreated, PostId, Publisher};
 use parking_lot::RwLock;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use web::{ApiError, JsonBody};
+use web::{ApiError, IdempotencyKey, JsonBody};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -41,30 +46,68 @@ pub struct CreatePost {
 
 async fn create_post(
     State(app): State<AppState>,
+    IdempotencyKey(key): IdempotencyKey,
     JsonBody(input): JsonBody<CreatePost>,
 ) -> Result<(StatusCode, Json<Post>), ApiError> {
-    if !app.progress.is_caught_up() {
+    if !app.progress.is_ready() {
         return Err(ApiError::starting());
     }
     let title = PostTitle::parse(&input.title).map_err(ApiError::unprocessable)?;
-    let post = Post { id: PostId::new(), title: title.into_inner() };
+    let event_id = key.map_or_else(EventId::new, |key| EventId::for_request("posts", &key));
+    // Asked before: answer what that request created.
+    let earlier = app.posts.read().created_by(event_id).cloned();
+    if let Some(post) = earlier {
+        return same_request(post, title);
+    }
+    let post = Post {
+        id: PostId::new(),
+        title: title.clone().into_inner(),
+    };
     let event = Event::new(
-        EventBody::PostCreated(PostCreated { id: post.id, title: post.title.clone() }),
+        EventBody::PostCreated(PostCreated {
+            id: post.id,
+            title: post.title.clone(),
+        }),
         CorrelationId::new(),
-    );
-    let stored = app.publisher.publish(&event).await?;
+    )
+    .with_id(event_id);
+    // The stored event is ours, or an earlier attempt's with the same key that JetStream
+    // still remembered (then it dropped ours): either way, answer what is stored.
+    let stored = app.publisher.publish_once(&event).await?;
+    let earlier_attempt = stored != event;
     tracing::info!(post_id = %post.id, event_id = %event.id,
-        correlation_id = %event.correlationid, "post created");
+        correlation_id = %event.correlationid, earlier_attempt, "post created");
     // Why not wait for the follower to bring it back instead? Measured (`make bench`): with
     // 64 writers, every applied event woke all 64 waiting requests, and the round trip
     // through the stream doubled each write's latency.
-    app.posts.write().apply(&event.body);
-    tracing::debug!(sequence = stored.sequence, "applied our own stored event");
+    let mut posts = app.posts.write();
+    posts.apply(&stored);
+    let created = posts.created_by(event_id).cloned();
+    drop(posts);
+    match created {
+        Some(post) => same_request(post, title),
+        None => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the stored event is not a post",
+        )),
+    }
+}
+
+/// The answer to a create whose key already created `post`: the same 201, if the request is
+/// the same; 422 if the key is being reused for another title.
+fn same_request(post: Post, title: PostTitle) -> Result<(StatusCode, Json<Post>), ApiError> {
+    if post.title != title.into_inner() {
+        return Err(ApiError::unprocessable(format!(
+            "this Idempotency-Key was already used to create the post {:?} with another title; \
+             use a new key for a new post",
+            post.id.to_string()
+        )));
+    }
     Ok((StatusCode::CREATED, Json(post)))
 }
 
 async fn list_posts(State(app): State<AppState>) -> Result<Json<Vec<Post>>, ApiError> {
-    if !app.progress.is_caught_up() {
+    if !app.progress.is_ready() {
         return Err(ApiError::starting());
     }
     Ok(Json(app.posts.read().list()))
@@ -77,11 +120,15 @@ async fn health(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
 
 /// The service's state, for `/health` and the NATS status endpoint.
 pub fn status(app: &AppState) -> (StatusCode, Value) {
-    let ready = app.progress.is_caught_up();
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let ready = app.progress.is_ready();
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = json!({
         "service": "posts",
-        "status": if ready { "ready" } else { "replaying" },
+        "status": if ready { "ready" } else if app.progress.is_caught_up() { "cannot read its stream" } else { "replaying" },
         "broker": if app.publisher.is_connected() { "connected" } else { "disconnected" },
         "posts": app.posts.read().len(),
         "appliedSequence": app.progress.applied_sequence(),

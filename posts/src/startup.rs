@@ -27,7 +27,11 @@ impl Application {
             posts: Arc::new(RwLock::new(Posts::default())),
             progress: Progress::new(),
         };
-        Ok(Application { listener, port, state })
+        Ok(Application {
+            listener,
+            port,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -50,7 +54,7 @@ impl Application {
             "posts",
             self.state.progress.clone(),
             shutdown.clone(),
-            move |event, _sequence| posts.write().apply(&event.body),
+            move |event, _sequence| posts.write().apply(&event),
         );
         let state = self.state.clone();
         let announce = bus::discovery::announce(

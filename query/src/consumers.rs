@@ -7,6 +7,10 @@
 //! show query's backlog while it is down.) MODERATION is read only for the comments'
 //! timelines: `CommentUpdated` already carries each outcome.
 //!
+//! The server deletes a query consumer nobody has pulled from for [`FORGET_AFTER`]: an
+//! instance that is gone for good (one started on another port for an experiment) leaves
+//! nothing behind for long.
+//!
 //! DEADLETTERS is followed with an ordered consumer: it is a log to show, not work to do.
 
 use crate::dead_letters::DeadLetters;
@@ -25,6 +29,9 @@ use tokio_util::sync::CancellationToken;
 
 /// How many events one ack confirms during a replay.
 const ACK_EVERY: u64 = 512;
+
+/// How long the consumers of a stopped instance are kept (and show its backlog).
+pub const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
 
 /// The event streams query reads.
 pub const STREAMS: [StreamDef; 3] = [StreamDef::Posts, StreamDef::Comments, StreamDef::Moderation];
@@ -60,7 +67,8 @@ pub async fn follow_into(
     shutdown: CancellationToken,
 ) {
     // The projection cannot fail and is rebuilt on every start anyway: ack in batches.
-    let durable = Durable::new(stream, &name, None).with_batched_acks(ACK_EVERY);
+    let mut durable = Durable::new(stream, &name, None).with_batched_acks(ACK_EVERY);
+    durable.config.inactive_threshold = FORGET_AFTER;
     consume(js, durable, Some(progress), shutdown, |event, _delivery| {
         let mut model = model.write();
         if let Some(post) = model.apply(&event) {
@@ -78,10 +86,17 @@ pub async fn follow_dead_letters(
     shutdown: CancellationToken,
 ) {
     let stream = bus::deadletters::STREAM;
-    bus::follow::follow_messages(js, stream, "query", Progress::new(), shutdown, |subject, payload, sequence| {
-        if let Some(record) = Record::parse(subject, payload, sequence) {
-            letters.write().apply(record);
-        }
-    })
+    bus::follow::follow_messages(
+        js,
+        stream,
+        "query",
+        Progress::new(),
+        shutdown,
+        |subject, payload, sequence| {
+            if let Some(record) = Record::parse(subject, payload, sequence) {
+                letters.write().apply(record);
+            }
+        },
+    )
     .await
 }

@@ -29,13 +29,22 @@ impl DeadLetters {
     pub fn apply(&mut self, record: Record) {
         match record {
             Record::DeadLetter(mut letter) => {
-                let place = (letter.stream.clone(), letter.consumer.clone(), letter.stream_sequence);
+                let place = (
+                    letter.stream.clone(),
+                    letter.consumer.clone(),
+                    letter.stream_sequence,
+                );
                 if let Some(note) = self.notes.get(&place) {
                     fill(&mut letter, note);
                 }
                 self.by_id.entry(letter.id).or_insert(letter);
             }
-            Record::Note { stream, consumer, stream_sequence, note } => {
+            Record::Note {
+                stream,
+                consumer,
+                stream_sequence,
+                note,
+            } => {
                 for letter in self.by_id.values_mut() {
                     let here = letter.stream == stream && letter.consumer == consumer;
                     if here && letter.stream_sequence == stream_sequence {
@@ -80,9 +89,14 @@ pub enum RetryError {
 pub async fn retry(js: &jetstream::Context, letter: &DeadLetter) -> Result<u64, RetryError> {
     let unavailable = |e: &dyn std::fmt::Display| RetryError::Unavailable(e.to_string());
     if js.client().connection_state() != State::Connected {
-        return Err(RetryError::Unavailable("not connected to nats-server".into()));
+        return Err(RetryError::Unavailable(
+            "not connected to nats-server".into(),
+        ));
     }
-    let stream = js.get_stream_no_info(&letter.stream).await.map_err(|e| unavailable(&e))?;
+    let stream = js
+        .get_stream_no_info(&letter.stream)
+        .await
+        .map_err(|e| unavailable(&e))?;
     let original = stream
         .get_raw_message(letter.stream_sequence)
         .await

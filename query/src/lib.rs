@@ -27,10 +27,10 @@ pub mod consumers;
 pub mod dead_letters;
 pub mod live;
 pub mod projection;
-pub mod timeline;
 pub mod routes;
-pub mod system;
 pub mod startup;
+pub mod system;
+pub mod timeline;
 
 pub use config::Settings;
 pub use startup::Application;

@@ -5,6 +5,11 @@
 //! it never misses an update that happened while it was away; after that, one
 //! `event: post` per changed post, carrying that post's whole view. The JSON of a change is
 //! serialized once, in the consumer, and shared by every connected client.
+//!
+//! Each instance serves at most `QUERY_MAX_LIVE_CLIENTS` live connections at once (a 503
+//! JSON error past that), and a slow client never slows the consumer: changes go out
+//! through a broadcast channel that never waits for anyone; a client that falls too far
+//! behind is sent a fresh snapshot instead.
 
 use crate::projection::ReadModel;
 use crate::routes::AppState;
@@ -15,7 +20,8 @@ use futures::stream::{self, Stream};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, OwnedSemaphorePermit};
+use web::ApiError;
 
 /// How soon a browser should reconnect after the stream breaks.
 const RECONNECT: Duration = Duration::from_secs(1);
@@ -23,7 +29,9 @@ const RECONNECT: Duration = Duration::from_secs(1);
 /// A named `ping` event, unlike an SSE comment, reaches the page: it can tell a quiet
 /// stream from a hung server.
 fn keep_alive() -> KeepAlive {
-    KeepAlive::new().interval(Duration::from_secs(10)).event(Event::default().event("ping"))
+    KeepAlive::new()
+        .interval(Duration::from_secs(10))
+        .event(Event::default().event("ping"))
 }
 
 /// How many changes a slow client may fall behind before it is sent a fresh snapshot.
@@ -37,7 +45,9 @@ pub struct Changes {
 
 impl Default for Changes {
     fn default() -> Self {
-        Changes { sender: broadcast::Sender::new(BACKLOG) }
+        Changes {
+            sender: broadcast::Sender::new(BACKLOG),
+        }
     }
 }
 
@@ -62,47 +72,79 @@ enum Next {
     Changes(broadcast::Receiver<Arc<str>>),
 }
 
-pub async fn events(State(app): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let stream = stream::unfold((app, Next::Snapshot), |(app, next)| async move {
-        match next {
-            Next::Snapshot => {
-                // Subscribe before taking the snapshot, so no change falls in between.
-                let receiver = app.changes.sender.subscribe();
-                app.until_stopped(app.wait_ready()).await?;
-                let json = serde_json::to_string(&app.model.read().posts()).unwrap_or_default();
-                // `retry`: how soon a browser reconnects after losing us (its default is ~3 s).
-                let event = Event::default().event("snapshot").retry(RECONNECT).data(json);
-                Some((Ok(event), (app, Next::Changes(receiver))))
+/// A place among the live connections, given back when the connection ends.
+fn live_place(app: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
+    app.live_clients.clone().try_acquire_owned().map_err(|_| {
+        ApiError::unavailable(
+            "this query instance serves as many live connections as it may; try again later",
+        )
+    })
+}
+
+/// Every post, as the snapshot's JSON. The read lock is held only to copy the views; the
+/// (possibly megabytes of) serializing happens after it is released, so the consumer is
+/// never kept waiting by a client connecting.
+fn snapshot_json(app: &AppState) -> String {
+    let posts = app.model.read().posts();
+    serde_json::to_string(&posts).unwrap_or_default()
+}
+
+pub async fn events(
+    State(app): State<AppState>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let place = live_place(&app)?;
+    let stream = stream::unfold(
+        (app, Next::Snapshot, place),
+        |(app, next, place)| async move {
+            match next {
+                Next::Snapshot => {
+                    // Subscribe before taking the snapshot, so no change falls in between.
+                    let receiver = app.changes.sender.subscribe();
+                    app.until_stopped(app.wait_ready()).await?;
+                    let json = snapshot_json(&app);
+                    // `retry`: how soon a browser reconnects after losing us (its default is ~3 s).
+                    let event = Event::default()
+                        .event("snapshot")
+                        .retry(RECONNECT)
+                        .data(json);
+                    Some((Ok(event), (app, Next::Changes(receiver), place)))
+                }
+                Next::Changes(mut receiver) => match app.until_stopped(receiver.recv()).await? {
+                    Ok(post) => {
+                        let event = Event::default().event("post").data(&*post);
+                        Some((Ok(event), (app, Next::Changes(receiver), place)))
+                    }
+                    // Fell too far behind: start over with a fresh snapshot.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        let event = Event::default().comment("resynchronising");
+                        Some((Ok(event), (app, Next::Snapshot, place)))
+                    }
+                    Err(broadcast::error::RecvError::Closed) => None,
+                },
             }
-            Next::Changes(mut receiver) => match app.until_stopped(receiver.recv()).await? {
-                Ok(post) => {
-                    let event = Event::default().event("post").data(&*post);
-                    Some((Ok(event), (app, Next::Changes(receiver))))
-                }
-                // Fell too far behind: start over with a fresh snapshot.
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    let event = Event::default().comment("resynchronising");
-                    Some((Ok(event), (app, Next::Snapshot)))
-                }
-                Err(broadcast::error::RecvError::Closed) => None,
-            },
-        }
-    });
-    Sse::new(stream).keep_alive(keep_alive())
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(keep_alive()))
 }
 
 /// `GET /system/events`: the system view now, then again each time it changes.
-pub async fn system_events(State(app): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+pub async fn system_events(
+    State(app): State<AppState>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let place = live_place(&app)?;
     let receiver = app.system.subscribe();
-    let stream = stream::unfold((app, receiver, true), |(app, mut receiver, first)| async move {
-        // Before query's first look there is nothing to show: wait for it.
-        let nothing_yet = first && receiver.borrow().is_empty();
-        if !first || nothing_yet {
-            app.until_stopped(receiver.changed()).await?.ok()?;
-        }
-        let json = receiver.borrow_and_update().to_string();
-        let event = Event::default().event("system").data(json);
-        Some((Ok(event), (app, receiver, false)))
-    });
-    Sse::new(stream).keep_alive(keep_alive())
+    let stream = stream::unfold(
+        (app, receiver, true, place),
+        |(app, mut receiver, first, place)| async move {
+            // Before query's first look there is nothing to show: wait for it.
+            let nothing_yet = first && receiver.borrow().is_empty();
+            if !first || nothing_yet {
+                app.until_stopped(receiver.changed()).await?.ok()?;
+            }
+            let json = receiver.borrow_and_update().to_string();
+            let event = Event::default().event("system").data(json);
+            Some((Ok(event), (app, receiver, false, place)))
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(keep_alive()))
 }

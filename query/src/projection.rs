@@ -12,7 +12,9 @@
 //!   arrives late or twice never overwrites a newer one.
 
 use crate::timeline::{TimelineView, Timelines};
-use bus::{CommentCreated, CommentId, CommentStatus, CommentUpdated, Event, EventBody, PostCreated, PostId};
+use bus::{
+    CommentCreated, CommentId, CommentStatus, CommentUpdated, Event, EventBody, PostCreated, PostId,
+};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -50,7 +52,8 @@ impl ReadModel {
     /// Applies one event. Returns the post whose view changed, if any (a duplicate or an
     /// outdated update changes nothing).
     pub fn apply(&mut self, event: &Event) -> Option<PostId> {
-        self.timelines.record(event.id, event.time, event.correlationid, &event.body);
+        self.timelines
+            .record(event.id, event.time, event.correlationid, &event.body);
         match &event.body {
             EventBody::PostCreated(PostCreated { id, title }) => {
                 let is_new = !self.titles.contains_key(id);
@@ -59,12 +62,31 @@ impl ReadModel {
                 }
                 is_new.then_some(*id)
             }
-            EventBody::CommentCreated(CommentCreated { id, post_id, content, status }) => {
-                let state = CommentState { content: content.clone(), status: *status, version: 0 };
+            EventBody::CommentCreated(CommentCreated {
+                id,
+                post_id,
+                content,
+                status,
+            }) => {
+                let state = CommentState {
+                    content: content.clone(),
+                    status: *status,
+                    version: 0,
+                };
                 self.merge(*post_id, *id, state).then_some(*post_id)
             }
-            EventBody::CommentUpdated(CommentUpdated { id, post_id, content, status, version }) => {
-                let state = CommentState { content: content.clone(), status: *status, version: *version };
+            EventBody::CommentUpdated(CommentUpdated {
+                id,
+                post_id,
+                content,
+                status,
+                version,
+            }) => {
+                let state = CommentState {
+                    content: content.clone(),
+                    status: *status,
+                    version: *version,
+                };
                 self.merge(*post_id, *id, state).then_some(*post_id)
             }
             // Query reads the outcome from CommentUpdated; the decision itself is not news.
@@ -105,11 +127,19 @@ impl ReadModel {
             .map(|comments| {
                 comments
                     .iter()
-                    .map(|(id, c)| CommentView { id: *id, content: c.content.clone(), status: c.status })
+                    .map(|(id, c)| CommentView {
+                        id: *id,
+                        content: c.content.clone(),
+                        status: c.status,
+                    })
                     .collect()
             })
             .unwrap_or_default();
-        Some(PostView { id, title: title.clone(), comments })
+        Some(PostView {
+            id,
+            title: title.clone(),
+            comments,
+        })
     }
 }
 
@@ -124,7 +154,10 @@ mod tests {
     }
 
     fn post(id: PostId) -> Event {
-        event(EventBody::PostCreated(PostCreated { id, title: format!("post {id}") }))
+        event(EventBody::PostCreated(PostCreated {
+            id,
+            title: format!("post {id}"),
+        }))
     }
 
     fn created(post_id: PostId, id: CommentId) -> Event {
@@ -137,7 +170,13 @@ mod tests {
     }
 
     fn updated(post_id: PostId, id: CommentId, status: CommentStatus, version: u64) -> Event {
-        event(EventBody::CommentUpdated(CommentUpdated { id, post_id, content: "hi".into(), status, version }))
+        event(EventBody::CommentUpdated(CommentUpdated {
+            id,
+            post_id,
+            content: "hi".into(),
+            status,
+            version,
+        }))
     }
 
     #[test]
@@ -156,7 +195,11 @@ mod tests {
         let mut model = ReadModel::default();
         model.apply(&post(p));
         model.apply(&updated(p, c, CommentStatus::Approved, 1));
-        assert_eq!(model.apply(&created(p, c)), None, "an older version changes nothing");
+        assert_eq!(
+            model.apply(&created(p, c)),
+            None,
+            "an older version changes nothing"
+        );
         assert_eq!(model.posts()[0].comments[0].status, CommentStatus::Approved);
     }
 
@@ -191,9 +234,16 @@ mod tests {
         for event in events {
             model.apply(event);
         }
-        let mut comments: Vec<CommentId> = model.comments.values().flat_map(|c| c.keys().copied()).collect();
+        let mut comments: Vec<CommentId> = model
+            .comments
+            .values()
+            .flat_map(|c| c.keys().copied())
+            .collect();
         comments.sort();
-        (model.posts(), comments.into_iter().map(|c| model.timeline(c)).collect())
+        (
+            model.posts(),
+            comments.into_iter().map(|c| model.timeline(c)).collect(),
+        )
     }
 
     proptest! {

@@ -5,7 +5,7 @@ use crate::live::{self, Changes};
 use crate::projection::{PostView, ReadModel};
 use crate::timeline::TimelineView;
 use async_nats::jetstream;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -16,8 +16,9 @@ use parking_lot::RwLock;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::sync::watch;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
-use web::ApiError;
+use web::{ApiError, PathParam};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -34,11 +35,13 @@ pub struct AppState {
     /// The stop signal. Live streams never end by themselves, and a graceful stop waits for
     /// open connections, so they must end when it comes.
     pub shutdown: CancellationToken,
+    /// One permit per open live (SSE) connection: a bound on how many this instance serves.
+    pub live_clients: Arc<Semaphore>,
 }
 
 impl AppState {
     pub fn ready(&self) -> bool {
-        self.progress.iter().all(|(_, p)| p.is_caught_up())
+        self.progress.iter().all(|(_, p)| p.is_ready())
     }
 
     /// Runs `work` unless the service stops first (then `None`).
@@ -77,7 +80,7 @@ async fn list_posts(State(app): State<AppState>) -> Result<Json<Vec<PostView>>, 
 
 async fn one_post(
     State(app): State<AppState>,
-    Path(raw_id): Path<String>,
+    PathParam(raw_id): PathParam<String>,
 ) -> Result<Json<PostView>, ApiError> {
     if !app.ready() {
         return Err(ApiError::starting());
@@ -89,7 +92,7 @@ async fn one_post(
 
 async fn timeline(
     State(app): State<AppState>,
-    Path(raw_id): Path<String>,
+    PathParam(raw_id): PathParam<String>,
 ) -> Result<Json<TimelineView>, ApiError> {
     if !app.ready() {
         return Err(ApiError::starting());
@@ -103,22 +106,31 @@ async fn timeline(
 async fn system(State(app): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     let json = app.system.borrow().to_string();
     if json.is_empty() {
-        return Err(ApiError::unavailable("query is taking its first look at the system"));
+        return Err(ApiError::unavailable(
+            "query is taking its first look at the system",
+        ));
     }
     Ok(([(header::CONTENT_TYPE, "application/json")], json))
 }
 
 async fn retry_dead_letter(
     State(app): State<AppState>,
-    Path(raw_id): Path<String>,
+    PathParam(raw_id): PathParam<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let unknown = || ApiError::not_found(format!("there is no dead letter {raw_id:?}"));
     let id: u64 = raw_id.parse().map_err(|_| unknown())?;
-    let letter = app.dead_letters.read().get(id).cloned().ok_or_else(unknown)?;
+    let letter = app
+        .dead_letters
+        .read()
+        .get(id)
+        .cloned()
+        .ok_or_else(unknown)?;
     match dead_letters::retry(&app.js, &letter).await {
         Ok(sequence) => Ok((
             StatusCode::ACCEPTED,
-            Json(json!({ "deadLetter": id, "stream": letter.stream, "republishedSequence": sequence })),
+            Json(
+                json!({ "deadLetter": id, "stream": letter.stream, "republishedSequence": sequence }),
+            ),
         )),
         Err(error @ RetryError::Unavailable(_)) => Err(ApiError::unavailable(error.to_string())),
         Err(error @ RetryError::Gone(_)) => Err(ApiError::new(StatusCode::GONE, error.to_string())),
@@ -133,12 +145,17 @@ async fn health(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
 /// The service's state, for `/health` and the NATS status endpoint.
 pub fn status(app: &AppState) -> (StatusCode, Value) {
     let ready = app.ready();
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let streams: serde_json::Map<String, Value> = app
         .progress
         .iter()
         .map(|(stream, p)| {
-            let state = json!({"caughtUp": p.is_caught_up(), "appliedSequence": p.applied_sequence()});
+            let state = json!({"caughtUp": p.is_caught_up(), "reading": p.is_reading(),
+                "appliedSequence": p.applied_sequence()});
             (stream.name().to_owned(), state)
         })
         .collect();

@@ -11,10 +11,34 @@ use async_nats::jetstream;
 use bus::progress::Progress;
 use futures::future::join_all;
 use parking_lot::RwLock;
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 use tokio_util::sync::CancellationToken;
+
+/// The NATS services API metadata key under which each query instance names itself.
+const INSTANCE_KEY: &str = "instance";
+
+/// Refuses to start if a running query instance already uses the consumer name `instance`:
+/// this one would delete and recreate its consumers, and the two would then split the
+/// events between them, each with half a read model.
+async fn refuse_a_twin(client: &async_nats::Client, instance: &str) -> anyhow::Result<()> {
+    let running = bus::discovery::ping_service(client, "query", Duration::from_millis(500)).await;
+    if let Some(twin) = running
+        .iter()
+        .find(|p| p.metadata.get(INSTANCE_KEY).map(String::as_str) == Some(instance))
+    {
+        anyhow::bail!(
+            "another query instance (service id {}) already runs with the consumer name \
+             {instance:?}; give this one its own QUERY_INSTANCE, or leave it unset to name it \
+             after its port",
+            twin.id
+        );
+    }
+    Ok(())
+}
 
 pub struct Application {
     listener: TcpListener,
@@ -27,10 +51,12 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let service = &settings.service;
         let (listener, port) = web::server::bind(&service.host, service.port).await?;
+        let instance = settings.instance_name(port);
         let client = bus::connect::connect_and_ensure(&service.bus, &STREAMS).await;
+        refuse_a_twin(&client, &instance).await?;
         let js = jetstream::new(client);
         for stream in STREAMS {
-            start_over(&js, stream, &settings.instance).await;
+            start_over(&js, stream, &instance).await;
         }
         let state = AppState {
             js,
@@ -40,8 +66,14 @@ impl Application {
             dead_letters: Arc::new(RwLock::new(DeadLetters::default())),
             system: watch::Sender::new(Arc::from("")),
             shutdown: CancellationToken::new(),
+            live_clients: Arc::new(Semaphore::new(settings.max_live_clients)),
         };
-        Ok(Application { listener, port, instance: settings.instance, state })
+        Ok(Application {
+            listener,
+            port,
+            instance,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -71,8 +103,11 @@ impl Application {
                 shutdown.clone(),
             )
         }));
-        let dead_letters =
-            follow_dead_letters(state.js.clone(), state.dead_letters.clone(), shutdown.clone());
+        let dead_letters = follow_dead_letters(
+            state.js.clone(),
+            state.dead_letters.clone(),
+            shutdown.clone(),
+        );
         let system = crate::system::watch(
             state.js.clone(),
             state.dead_letters.clone(),
@@ -88,12 +123,23 @@ impl Application {
                     "replay caught up; ready"),
             }
         };
-        let announce = bus::discovery::announce(state.js.client(), "query", shutdown.clone(), || {
-            crate::routes::status(state).1
-        });
+        let metadata = HashMap::from([(INSTANCE_KEY.to_owned(), self.instance.clone())]);
+        let announce = bus::discovery::announce_with(
+            state.js.client(),
+            "query",
+            metadata,
+            shutdown.clone(),
+            || crate::routes::status(state).1,
+        );
         let serve = web::server::serve(self.listener, router(state.clone()), shutdown.clone());
-        let (served, ..) =
-            tokio::join!(serve, consumers, dead_letters, system, announce_ready, announce);
+        let (served, ..) = tokio::join!(
+            serve,
+            consumers,
+            dead_letters,
+            system,
+            announce_ready,
+            announce
+        );
         served?;
         Ok(())
     }

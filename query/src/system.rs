@@ -73,7 +73,11 @@ pub async fn look(js: &jetstream::Context, dead_letters: &RwLock<DeadLetters>) -
         .iter()
         .map(|name| {
             let count = instances.remove(*name).map_or(0, |ids| ids.len());
-            ServiceView { name: (*name).to_owned(), up: count > 0, instances: count }
+            ServiceView {
+                name: (*name).to_owned(),
+                up: count > 0,
+                instances: count,
+            }
         })
         .collect();
     services.extend(instances.into_iter().map(|(name, ids)| ServiceView {
@@ -116,7 +120,11 @@ async fn stream_view(js: &jetstream::Context, name: &str) -> Option<StreamView> 
         });
     }
     consumers.sort_by(|a, b| a.name.cmp(&b.name));
-    Some(StreamView { name: name.to_owned(), messages, consumers })
+    Some(StreamView {
+        name: name.to_owned(),
+        messages,
+        consumers,
+    })
 }
 
 /// Looks every second until `shutdown`, sending the JSON when it changes.

@@ -52,7 +52,13 @@ pub struct HopView {
 
 impl Timelines {
     /// Records a comment event; returns false for other events and for ones already known.
-    pub fn record(&mut self, id: EventId, time: DateTime<Utc>, correlation: CorrelationId, body: &EventBody) -> bool {
+    pub fn record(
+        &mut self,
+        id: EventId,
+        time: DateTime<Utc>,
+        correlation: CorrelationId,
+        body: &EventBody,
+    ) -> bool {
         let comment = match body {
             EventBody::CommentCreated(c) => c.id,
             EventBody::CommentModerated(c) => c.id,
@@ -63,9 +69,15 @@ impl Timelines {
         if history.hops.iter().any(|hop| hop.event_id == id) {
             return false;
         }
-        let hop = Hop { event_type: body.type_name(), event_id: id, time };
+        let hop = Hop {
+            event_type: body.type_name(),
+            event_id: id,
+            time,
+        };
         // Keep time order whatever the arrival order (ties: by id, so it is deterministic).
-        let at = history.hops.partition_point(|h| (h.time, h.event_id) < (time, id));
+        let at = history
+            .hops
+            .partition_point(|h| (h.time, h.event_id) < (time, id));
         history.hops.insert(at, hop);
         // The chain's correlation is the first event's (all of a chain's events share it;
         // taking the earliest, not the first to arrive, keeps the answer order-independent).
@@ -101,7 +113,12 @@ impl Timelines {
             })
             .collect::<Vec<_>>()
             .join(" → ");
-        Some(TimelineView { comment_id: comment, correlation_id: history.correlation, events, summary })
+        Some(TimelineView {
+            comment_id: comment,
+            correlation_id: history.correlation,
+            events,
+            summary,
+        })
     }
 }
 
@@ -124,16 +141,32 @@ mod tests {
         let (comment, post, correlation) = (CommentId::new(), PostId::new(), CorrelationId::new());
         let start = Utc::now();
         let created = EventBody::CommentCreated(CommentCreated {
-            id: comment, post_id: post, content: "x".into(), status: CommentStatus::Pending,
+            id: comment,
+            post_id: post,
+            content: "x".into(),
+            status: CommentStatus::Pending,
         });
         let moderated = EventBody::CommentModerated(CommentModerated {
-            id: comment, post_id: post, content: "x".into(), status: CommentStatus::Approved,
+            id: comment,
+            post_id: post,
+            content: "x".into(),
+            status: CommentStatus::Approved,
         });
         let mut timelines = Timelines::default();
         let moderated_id = EventId::new();
         // Arrives first, happened second; and is delivered twice.
-        assert!(timelines.record(moderated_id, start + Duration::milliseconds(3), correlation, &moderated));
-        assert!(!timelines.record(moderated_id, start + Duration::milliseconds(3), correlation, &moderated));
+        assert!(timelines.record(
+            moderated_id,
+            start + Duration::milliseconds(3),
+            correlation,
+            &moderated
+        ));
+        assert!(!timelines.record(
+            moderated_id,
+            start + Duration::milliseconds(3),
+            correlation,
+            &moderated
+        ));
         assert!(timelines.record(EventId::new(), start, correlation, &created));
         let view = timelines.view(comment).expect("a timeline");
         assert_eq!(view.summary, "CommentCreated → CommentModerated +3 ms");

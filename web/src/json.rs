@@ -31,7 +31,10 @@ where
 fn rejection_to_error(rejection: JsonRejection) -> ApiError {
     let message = match &rejection {
         JsonRejection::BytesRejection(_) if rejection.status() == 413 => {
-            format!("the request body is over the {} byte limit", crate::server::BODY_LIMIT)
+            format!(
+                "the request body is over the {} byte limit",
+                crate::server::BODY_LIMIT
+            )
         }
         _ => rejection.body_text(),
     };

@@ -15,7 +15,9 @@ impl ServiceSettings {
     /// when `PORT` is not set.
     pub fn from_env(service: &str, default_port: u16) -> Result<ServiceSettings, String> {
         let port = match std::env::var("PORT") {
-            Ok(port) => port.parse().map_err(|_| format!("PORT={port:?} is not a port number"))?,
+            Ok(port) => port
+                .parse()
+                .map_err(|_| format!("PORT={port:?} is not a port number"))?,
             Err(_) => default_port,
         };
         Ok(ServiceSettings {
@@ -27,6 +29,10 @@ impl ServiceSettings {
 
     /// Settings for a test: port 0 (any free port) and the given broker.
     pub fn for_test(bus: BusConfig) -> ServiceSettings {
-        ServiceSettings { host: "127.0.0.1".into(), port: 0, bus }
+        ServiceSettings {
+            host: "127.0.0.1".into(),
+            port: 0,
+            bus,
+        }
     }
 }

@@ -23,7 +23,9 @@ use crate::stats::{micros, Latencies, Percentiles};
 use crate::system::System;
 use anyhow::{bail, Context};
 use async_nats::jetstream::{self, consumer::PullConsumer, message::PublishMessage};
-use bus::{CommentCreated, CommentId, CommentStatus, CorrelationId, Event, EventBody, PostId, StreamDef};
+use bus::{
+    CommentCreated, CommentId, CommentStatus, CorrelationId, Event, EventBody, PostId, StreamDef,
+};
 use bytes::Bytes;
 use futures::StreamExt;
 use hyper::StatusCode;
@@ -125,10 +127,16 @@ struct Page {
 
 impl Page {
     async fn open(system: &System) -> anyhow::Result<Page> {
-        let mut live = http::Conn::open(system.port(Service::Query)?).await?.events("/posts/events").await?;
+        let mut live = http::Conn::open(system.port(Service::Query)?)
+            .await?
+            .events("/posts/events")
+            .await?;
         let first = live.next().await?;
         if first.name != "snapshot" {
-            bail!("the live stream began with {:?}, not a snapshot", first.name);
+            bail!(
+                "the live stream began with {:?}, not a snapshot",
+                first.name
+            );
         }
         Ok(Page {
             posts: http::Conn::open(system.port(Service::Posts)?).await?,
@@ -146,21 +154,29 @@ impl Page {
             self.post = self.new_post(n).await?;
             self.settled.clear();
         }
-        let content = if n % 7 == 3 { "Oranges are better" } else { "A fine post, thank you" };
+        let content = if n % 7 == 3 {
+            "Oranges are better"
+        } else {
+            "A fine post, thank you"
+        };
         let path = format!("/posts/{}/comments", self.post);
         let body = Bytes::from(format!(r#"{{"content":"{content}"}}"#));
         let sent = Instant::now();
         // Listen while posting: the decision can reach the page before the 201 reaches us.
         let post_comment = self.comments.post_json(&path, body);
         let decided = wait_for_decision(&mut self.live, &self.post, &self.settled);
-        let (created, decided) = tokio::time::timeout(PATIENCE, async { tokio::join!(post_comment, decided) })
-            .await
-            .with_context(|| format!("comment {n} was not decided within {PATIENCE:?}"))?;
+        let (created, decided) =
+            tokio::time::timeout(PATIENCE, async { tokio::join!(post_comment, decided) })
+                .await
+                .with_context(|| format!("comment {n} was not decided within {PATIENCE:?}"))?;
         let (status, answer) = created?;
         let (decided_id, seen_at) = decided?;
         self.settled.insert(decided_id.clone());
         if status != StatusCode::CREATED {
-            bail!("POST {path} answered {status}: {}", String::from_utf8_lossy(&answer));
+            bail!(
+                "POST {path} answered {status}: {}",
+                String::from_utf8_lossy(&answer)
+            );
         }
         let comment: Value = serde_json::from_slice(&answer).context("the 201 carried no JSON")?;
         if comment["id"].as_str() != Some(decided_id.as_str()) {
@@ -175,8 +191,12 @@ impl Page {
         if status != StatusCode::CREATED {
             bail!("POST /posts answered {status}");
         }
-        let post: Value = serde_json::from_slice(&answer).context("POST /posts answered no JSON")?;
-        Ok(post["id"].as_str().context("POST /posts answered no id")?.to_owned())
+        let post: Value =
+            serde_json::from_slice(&answer).context("POST /posts answered no JSON")?;
+        Ok(post["id"]
+            .as_str()
+            .context("POST /posts answered no id")?
+            .to_owned())
     }
 }
 
@@ -192,13 +212,18 @@ async fn wait_for_decision(
         if event.name != "post" {
             continue;
         }
-        let view: Value = serde_json::from_str(&event.data).context("a live post that is not JSON")?;
+        let view: Value =
+            serde_json::from_str(&event.data).context("a live post that is not JSON")?;
         if view["id"].as_str() != Some(post) {
             continue;
         }
-        let comments = view["comments"].as_array().map(Vec::as_slice).unwrap_or_default();
+        let comments = view["comments"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         for comment in comments {
-            let (Some(id), Some(status)) = (comment["id"].as_str(), comment["status"].as_str()) else {
+            let (Some(id), Some(status)) = (comment["id"].as_str(), comment["status"].as_str())
+            else {
                 continue;
             };
             if status != "pending" && !settled.contains(id) {
@@ -234,16 +259,27 @@ impl RawChain {
         let mut tasks = Vec::new();
         for (n, consumer) in consumers.into_iter().enumerate() {
             let next_hop = HOPS.get(n + 1).map(|(_, prefix, _)| *prefix);
-            tasks.push(tokio::spawn(relay(js.clone(), consumer, next_hop, arrived.clone())));
+            tasks.push(tokio::spawn(relay(
+                js.clone(),
+                consumer,
+                next_hop,
+                arrived.clone(),
+            )));
         }
-        Ok(RawChain { tasks, arrivals: tokio::sync::Mutex::new(arrivals), next: 0.into() })
+        Ok(RawChain {
+            tasks,
+            arrivals: tokio::sync::Mutex::new(arrivals),
+            next: 0.into(),
+        })
     }
 
     /// Sends one event down the chain; how long until it came out of the last hop.
     async fn one(&self, js: &jetstream::Context) -> anyhow::Result<Duration> {
         let number = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let event = sample_comment();
-        let message = PublishMessage::build().payload(event.to_json().into()).message_id(event.id.to_string());
+        let message = PublishMessage::build()
+            .payload(event.to_json().into())
+            .message_id(event.id.to_string());
         let sent = Instant::now();
         js.send_publish(format!("hop1.CommentCreated.{number}"), message)
             .await
@@ -281,10 +317,18 @@ async fn relay(
     next_hop: Option<&'static str>,
     arrived: mpsc::UnboundedSender<(u64, Instant)>,
 ) -> anyhow::Result<()> {
-    let mut messages = consumer.messages().await.context("pulling from the raw chain")?;
+    let mut messages = consumer
+        .messages()
+        .await
+        .context("pulling from the raw chain")?;
     while let Some(message) = messages.next().await {
         let Ok(message) = message else { continue };
-        let number = message.subject.rsplit('.').next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(u64::MAX);
+        let number = message
+            .subject
+            .rsplit('.')
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(u64::MAX);
         match next_hop {
             Some(prefix) => {
                 let forward = PublishMessage::build()

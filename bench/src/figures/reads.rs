@@ -3,11 +3,11 @@
 //! No baseline: this is the service answering from memory, nothing else is involved.
 
 use crate::history::{self, context};
+use crate::http;
 use crate::load::{closed_loop, Client, Throughput};
 use crate::nats::{Durability, NatsServer};
 use crate::plan::Plan;
 use crate::services::{Launcher, Service};
-use crate::http;
 use anyhow::{bail, Context};
 use hyper::StatusCode;
 use serde::Serialize;
@@ -29,9 +29,16 @@ pub struct Reads {
 pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<Reads> {
     let nats = NatsServer::start(Durability::Lazy).await?;
     let js = context(nats.connect("bench-fill").await?);
-    println!("  reads: {} posts of {} comments", plan.read_posts, plan.comments_per_post);
+    println!(
+        "  reads: {} posts of {} comments",
+        plan.read_posts, plan.comments_per_post
+    );
     history::fill(&js, 0..plan.read_posts, plan.comments_per_post).await?;
-    let launcher = Launcher { nats_url: nats.url(), rust_log: plan.service_log.clone(), logs: logs.into() };
+    let launcher = Launcher {
+        nats_url: nats.url(),
+        rust_log: plan.service_log.clone(),
+        logs: logs.into(),
+    };
     let mut query = launcher.spawn(Service::Query)?;
     query.wait_ready(Duration::from_secs(600)).await?;
 
@@ -40,10 +47,18 @@ pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<Reads> {
     if status != StatusCode::OK {
         bail!("GET /posts answered {status}");
     }
-    let all: Vec<serde_json::Value> = serde_json::from_slice(&body).context("GET /posts answered no JSON array")?;
-    let ids: Vec<String> = all.iter().filter_map(|p| p["id"].as_str().map(str::to_owned)).collect();
+    let all: Vec<serde_json::Value> =
+        serde_json::from_slice(&body).context("GET /posts answered no JSON array")?;
+    let ids: Vec<String> = all
+        .iter()
+        .filter_map(|p| p["id"].as_str().map(str::to_owned))
+        .collect();
     if ids.len() != plan.read_posts {
-        bail!("query shows {} posts, not the {} written", ids.len(), plan.read_posts);
+        bail!(
+            "query shows {} posts, not the {} written",
+            ids.len(),
+            plan.read_posts
+        );
     }
 
     let (mut one_runs, mut all_runs) = (Vec::new(), Vec::new());
@@ -51,12 +66,18 @@ pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<Reads> {
         let clients = (0..plan.clients)
             .map(|n| {
                 // Each client walks the posts from its own starting point.
-                let paths = ids.iter().cycle().skip(n * ids.len() / plan.clients).take(ids.len());
+                let paths = ids
+                    .iter()
+                    .cycle()
+                    .skip(n * ids.len() / plan.clients)
+                    .take(ids.len());
                 Get::new(query.port, paths.map(|id| format!("/posts/{id}")).collect())
             })
             .collect();
         let one = closed_loop(clients, plan.warmup, plan.run).await?;
-        let clients = (0..plan.list_clients).map(|_| Get::new(query.port, vec!["/posts".into()])).collect();
+        let clients = (0..plan.list_clients)
+            .map(|_| Get::new(query.port, vec!["/posts".into()]))
+            .collect();
         let every = closed_loop(clients, plan.warmup, plan.run).await?;
         println!(
             "    {repeat}/{}: GET /posts/{{id}} {:.0}/s (p99 {:.1} ms) · GET /posts {:.1}/s (p99 {:.0} ms)",
@@ -85,7 +106,12 @@ struct Get {
 
 impl Get {
     fn new(port: u16, paths: Vec<String>) -> Get {
-        Get { port, paths, next: 0, conn: None }
+        Get {
+            port,
+            paths,
+            next: 0,
+            conn: None,
+        }
     }
 }
 
@@ -94,8 +120,12 @@ impl Client for Get {
         if self.conn.is_none() {
             self.conn = http::Conn::open(self.port).await.ok();
         }
-        let Some(conn) = self.conn.as_mut() else { return false };
-        let Some(path) = self.paths.get(self.next % self.paths.len().max(1)) else { return false };
+        let Some(conn) = self.conn.as_mut() else {
+            return false;
+        };
+        let Some(path) = self.paths.get(self.next % self.paths.len().max(1)) else {
+            return false;
+        };
         self.next += 1;
         match conn.get(path).await {
             Ok((status, _)) => status == StatusCode::OK,

@@ -69,11 +69,21 @@ pub struct AfterReplay {
     pub services: Vec<ServiceMemory>,
 }
 
-pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<(Vec<Replay>, Option<AfterReplay>)> {
+pub async fn measure(
+    plan: &Plan,
+    logs: &Path,
+) -> anyhow::Result<(Vec<Replay>, Option<AfterReplay>)> {
     let nats = NatsServer::start(Durability::Lazy).await?;
     let js = context(nats.connect("bench-fill").await?);
-    let launcher = Launcher { nats_url: nats.url(), rust_log: plan.service_log.clone(), logs: logs.into() };
-    let per_post: u64 = READ.iter().map(|s| history::events_per_post(*s, plan.comments_per_post)).sum();
+    let launcher = Launcher {
+        nats_url: nats.url(),
+        rust_log: plan.service_log.clone(),
+        logs: logs.into(),
+    };
+    let per_post: u64 = READ
+        .iter()
+        .map(|s| history::events_per_post(*s, plan.comments_per_post))
+        .sum();
     let mut sizes = plan.replay_sizes.clone();
     sizes.sort_unstable();
 
@@ -81,7 +91,10 @@ pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<(Vec<Replay>, O
     for size in sizes {
         let posts = (size as f64 / per_post as f64).round().max(1.0) as usize;
         let events = posts as u64 * per_post;
-        println!("  replay of {events} events ({posts} posts of {} comments):", plan.comments_per_post);
+        println!(
+            "  replay of {events} events ({posts} posts of {} comments):",
+            plan.comments_per_post
+        );
         history::fill(&js, filled..posts, plan.comments_per_post).await?;
         filled = filled.max(posts);
 
@@ -106,7 +119,13 @@ pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<(Vec<Replay>, O
                 bare.as_secs_f64(),
                 events as f64 / bare.as_secs_f64()
             );
-            runs.push(Run { seconds: took.as_secs_f64(), memory, bare_seconds: bare.as_secs_f64(), cpu, bare_cpu });
+            runs.push(Run {
+                seconds: took.as_secs_f64(),
+                memory,
+                bare_seconds: bare.as_secs_f64(),
+                cpu,
+                bare_cpu,
+            });
         }
         figures.push(Replay {
             events,
@@ -118,12 +137,16 @@ pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<(Vec<Replay>, O
             bare_events_per_sec: median(runs.iter().map(|r| events as f64 / r.bare_seconds)),
             ratio: median(runs.iter().map(|r| r.bare_seconds / r.seconds)),
             cpu: CpuShare::median_of(&runs.iter().map(|r| r.cpu.clone()).collect::<Vec<_>>()),
-            bare_cpu: CpuShare::median_of(&runs.iter().map(|r| r.bare_cpu.clone()).collect::<Vec<_>>()),
+            bare_cpu: CpuShare::median_of(
+                &runs.iter().map(|r| r.bare_cpu.clone()).collect::<Vec<_>>(),
+            ),
             runs,
         });
     }
 
-    let Some(largest) = figures.last().map(|f| f.events) else { return Ok((figures, None)) };
+    let Some(largest) = figures.last().map(|f| f.events) else {
+        return Ok((figures, None));
+    };
     // Once, not repeated: this takes half a minute, and memory after a replay is the same
     // from one run to the next within a percent (query's own is also in each replay run).
     history::mark_history_handled(&js).await?;
@@ -131,15 +154,30 @@ pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<(Vec<Replay>, O
     let running = launcher.start_all(&Service::ALL).await?;
     let services = running
         .iter()
-        .map(|s| Ok(ServiceMemory { service: s.service, memory: s.memory()? }))
+        .map(|s| {
+            Ok(ServiceMemory {
+                service: s.service,
+                memory: s.memory()?,
+            })
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     drop(running);
     println!(
         "    all four services ready on {largest} events after {:.1} s; RSS {}",
         started.elapsed().as_secs_f64(),
-        services.iter().map(|m| format!("{} {:.0} MiB", m.service.name(), m.memory.rss_mib)).collect::<Vec<_>>().join(", ")
+        services
+            .iter()
+            .map(|m| format!("{} {:.0} MiB", m.service.name(), m.memory.rss_mib))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
-    Ok((figures, Some(AfterReplay { events: largest, services })))
+    Ok((
+        figures,
+        Some(AfterReplay {
+            events: largest,
+            services,
+        }),
+    ))
 }
 
 /// Reads the streams query reads to their ends with one ordered consumer each, at the same
@@ -155,8 +193,16 @@ async fn bare_read(nats: &NatsServer) -> anyhow::Result<Duration> {
 }
 
 async fn read_to_end(js: &jetstream::Context, stream: StreamDef) -> anyhow::Result<u64> {
-    let mut handle = js.get_stream(stream.name()).await.with_context(|| format!("finding {}", stream.name()))?;
-    let last = handle.info().await.context("asking for the stream's end")?.state.last_sequence;
+    let mut handle = js
+        .get_stream(stream.name())
+        .await
+        .with_context(|| format!("finding {}", stream.name()))?;
+    let last = handle
+        .info()
+        .await
+        .context("asking for the stream's end")?
+        .state
+        .last_sequence;
     if last == 0 {
         return Ok(0);
     }
@@ -169,7 +215,9 @@ async fn read_to_end(js: &jetstream::Context, stream: StreamDef) -> anyhow::Resu
     while let Some(message) = messages.next().await {
         let Ok(message) = message else { continue };
         bytes += message.payload.len() as u64;
-        let info = message.info().map_err(|e| anyhow::anyhow!("a message without metadata: {e}"))?;
+        let info = message
+            .info()
+            .map_err(|e| anyhow::anyhow!("a message without metadata: {e}"))?;
         if info.stream_sequence >= last {
             break;
         }

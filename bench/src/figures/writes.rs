@@ -58,7 +58,11 @@ pub struct Cpu {
 
 pub async fn measure(system: &System, plan: &Plan) -> anyhow::Result<Writes> {
     let raw_stream = history::twin_stream(StreamDef::Posts, RAW_STREAM, "raw");
-    system.js.get_or_create_stream(raw_stream).await.context("creating the raw-writes stream")?;
+    system
+        .js
+        .get_or_create_stream(raw_stream)
+        .await
+        .context("creating the raw-writes stream")?;
     let posts_port = system.port(Service::Posts)?;
     let comments_port = system.port(Service::Comments)?;
     let post_ids = create_posts(posts_port, plan.clients).await?;
@@ -66,15 +70,23 @@ pub async fn measure(system: &System, plan: &Plan) -> anyhow::Result<Writes> {
     let mut runs = Vec::new();
     for repeat in 1..=plan.repeats {
         system.settle().await?;
-        let raw_clients = (0..plan.clients).map(|_| RawPublish { js: system.js.clone() }).collect();
+        let raw_clients = (0..plan.clients)
+            .map(|_| RawPublish {
+                js: system.js.clone(),
+            })
+            .collect();
         let meter = CpuMeter::start(&system.processes());
         let raw = closed_loop(raw_clients, plan.warmup, plan.run).await?;
-        let mut cpu = Cpu { raw: meter.stop(), ..Cpu::default() };
+        let mut cpu = Cpu {
+            raw: meter.stop(),
+            ..Cpu::default()
+        };
 
         system.settle().await?;
         let body = Bytes::from_static(br#"{"title":"A post written by the benchmark"}"#);
-        let post_clients =
-            (0..plan.clients).map(|_| HttpPost::new(posts_port, "/posts".into(), body.clone())).collect();
+        let post_clients = (0..plan.clients)
+            .map(|_| HttpPost::new(posts_port, "/posts".into(), body.clone()))
+            .collect();
         let meter = CpuMeter::start(&system.processes());
         let posts = closed_loop(post_clients, plan.warmup, plan.run).await?;
         cpu.posts = meter.stop();
@@ -85,7 +97,11 @@ pub async fn measure(system: &System, plan: &Plan) -> anyhow::Result<Writes> {
             .enumerate()
             .map(|(n, id)| {
                 // One client in seven writes about oranges, so both decisions happen.
-                let content = if n % 7 == 3 { "I would rather have an orange" } else { "Thoughtful post, thanks" };
+                let content = if n % 7 == 3 {
+                    "I would rather have an orange"
+                } else {
+                    "Thoughtful post, thanks"
+                };
                 let body = Bytes::from(format!(r#"{{"content":"{content}"}}"#));
                 HttpPost::new(comments_port, format!("/posts/{id}/comments"), body)
             })
@@ -102,7 +118,12 @@ pub async fn measure(system: &System, plan: &Plan) -> anyhow::Result<Writes> {
             posts.per_sec,
             comments.per_sec
         );
-        runs.push(Run { raw, posts, comments, cpu });
+        runs.push(Run {
+            raw,
+            posts,
+            comments,
+            cpu,
+        });
     }
     system.settle().await?;
     Ok(Writes {
@@ -114,8 +135,15 @@ pub async fn measure(system: &System, plan: &Plan) -> anyhow::Result<Writes> {
         comment_ratio: median(runs.iter().map(|r| r.comments.per_sec / r.raw.per_sec)),
         cpu: Cpu {
             raw: CpuShare::median_of(&runs.iter().map(|r| r.cpu.raw.clone()).collect::<Vec<_>>()),
-            posts: CpuShare::median_of(&runs.iter().map(|r| r.cpu.posts.clone()).collect::<Vec<_>>()),
-            comments: CpuShare::median_of(&runs.iter().map(|r| r.cpu.comments.clone()).collect::<Vec<_>>()),
+            posts: CpuShare::median_of(
+                &runs.iter().map(|r| r.cpu.posts.clone()).collect::<Vec<_>>(),
+            ),
+            comments: CpuShare::median_of(
+                &runs
+                    .iter()
+                    .map(|r| r.cpu.comments.clone())
+                    .collect::<Vec<_>>(),
+            ),
         },
         runs,
     })
@@ -129,10 +157,19 @@ async fn create_posts(port: u16, count: usize) -> anyhow::Result<Vec<String>> {
         let body = Bytes::from(format!(r#"{{"title":"Benchmark post {n}"}}"#));
         let (status, answer) = conn.post_json("/posts", body).await?;
         if status != StatusCode::CREATED {
-            bail!("POST /posts answered {status}: {}", String::from_utf8_lossy(&answer));
+            bail!(
+                "POST /posts answered {status}: {}",
+                String::from_utf8_lossy(&answer)
+            );
         }
-        let post: serde_json::Value = serde_json::from_slice(&answer).context("POST /posts answered no JSON")?;
-        ids.push(post["id"].as_str().context("POST /posts answered no id")?.to_owned());
+        let post: serde_json::Value =
+            serde_json::from_slice(&answer).context("POST /posts answered no JSON")?;
+        ids.push(
+            post["id"]
+                .as_str()
+                .context("POST /posts answered no id")?
+                .to_owned(),
+        );
     }
     Ok(ids)
 }
@@ -146,11 +183,19 @@ struct RawPublish {
 impl Client for RawPublish {
     async fn once(&mut self) -> bool {
         let id = PostId::new();
-        let body = EventBody::PostCreated(PostCreated { id, title: "A post written by the benchmark".into() });
+        let body = EventBody::PostCreated(PostCreated {
+            id,
+            title: "A post written by the benchmark".into(),
+        });
         let event = Event::new(body, CorrelationId::new());
-        let message =
-            PublishMessage::build().payload(event.to_json().into()).message_id(event.id.to_string());
-        match self.js.send_publish(format!("raw.PostCreated.{id}"), message).await {
+        let message = PublishMessage::build()
+            .payload(event.to_json().into())
+            .message_id(event.id.to_string());
+        match self
+            .js
+            .send_publish(format!("raw.PostCreated.{id}"), message)
+            .await
+        {
             Ok(ack) => ack.into_future().await.is_ok(),
             Err(_) => false,
         }
@@ -168,7 +213,12 @@ struct HttpPost {
 
 impl HttpPost {
     fn new(port: u16, path: String, body: Bytes) -> HttpPost {
-        HttpPost { port, path, body, conn: None }
+        HttpPost {
+            port,
+            path,
+            body,
+            conn: None,
+        }
     }
 }
 
@@ -177,7 +227,9 @@ impl Client for HttpPost {
         if self.conn.is_none() {
             self.conn = http::Conn::open(self.port).await.ok();
         }
-        let Some(conn) = self.conn.as_mut() else { return false };
+        let Some(conn) = self.conn.as_mut() else {
+            return false;
+        };
         match conn.post_json(&self.path, self.body.clone()).await {
             Ok((status, _)) => status == StatusCode::CREATED,
             Err(_) => {

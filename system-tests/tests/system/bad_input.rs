@@ -5,7 +5,13 @@ use crate::helpers::{statuses, Service, TestSystem};
 use bus::StreamDef;
 use serde_json::{json, Value};
 
-async fn send_raw(system: &TestSystem, service: Service, path: &str, body: String, json_type: bool) -> (u16, Value) {
+async fn send_raw(
+    system: &TestSystem,
+    service: Service,
+    path: &str,
+    body: String,
+    json_type: bool,
+) -> (u16, Value) {
     let mut request = system.http.post(system.url(service, path)).body(body);
     if json_type {
         request = request.header("content-type", "application/json");
@@ -24,28 +30,115 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
     let long_content = json!({"content": "c".repeat(1001)}).to_string();
     let huge = json!({"title": "x".repeat(17 * 1024)}).to_string();
     let cases: Vec<(Service, String, String, bool, u16, &str)> = vec![
-        (Service::Posts, "/posts".into(), "{".into(), true, 400, "parse"),
-        (Service::Posts, "/posts".into(), "{}".into(), true, 422, "title"),
-        (Service::Posts, "/posts".into(), r#"{"title": 5}"#.into(), true, 422, "title"),
-        (Service::Posts, "/posts".into(), r#"{"title": "  "}"#.into(), true, 422, "empty"),
-        (Service::Posts, "/posts".into(), long_title, true, 422, "limit is 200"),
+        (
+            Service::Posts,
+            "/posts".into(),
+            "{".into(),
+            true,
+            400,
+            "parse",
+        ),
+        (
+            Service::Posts,
+            "/posts".into(),
+            "{}".into(),
+            true,
+            422,
+            "title",
+        ),
+        (
+            Service::Posts,
+            "/posts".into(),
+            r#"{"title": 5}"#.into(),
+            true,
+            422,
+            "title",
+        ),
+        (
+            Service::Posts,
+            "/posts".into(),
+            r#"{"title": "  "}"#.into(),
+            true,
+            422,
+            "empty",
+        ),
+        (
+            Service::Posts,
+            "/posts".into(),
+            long_title,
+            true,
+            422,
+            "limit is 200",
+        ),
         (Service::Posts, "/posts".into(), huge, true, 413, "limit"),
-        (Service::Posts, "/posts".into(), r#"{"title": "x"}"#.into(), false, 415, "Content-Type"),
-        (Service::Comments, comments.clone(), "not json".into(), true, 400, "parse"),
-        (Service::Comments, comments.clone(), r#"{"content": ""}"#.into(), true, 422, "empty"),
-        (Service::Comments, comments.clone(), long_content, true, 422, "limit is 1000"),
-        (Service::Comments, "/posts/0193aaaa-0000-7000-8000-000000000000/comments".into(),
-            r#"{"content": "hi"}"#.into(), true, 404, "no post"),
-        (Service::Comments, "/posts/not-an-id/comments".into(), r#"{"content": "hi"}"#.into(), true, 404, "no post"),
+        (
+            Service::Posts,
+            "/posts".into(),
+            r#"{"title": "x"}"#.into(),
+            false,
+            415,
+            "Content-Type",
+        ),
+        (
+            Service::Comments,
+            comments.clone(),
+            "not json".into(),
+            true,
+            400,
+            "parse",
+        ),
+        (
+            Service::Comments,
+            comments.clone(),
+            r#"{"content": ""}"#.into(),
+            true,
+            422,
+            "empty",
+        ),
+        (
+            Service::Comments,
+            comments.clone(),
+            long_content,
+            true,
+            422,
+            "limit is 1000",
+        ),
+        (
+            Service::Comments,
+            "/posts/0193aaaa-0000-7000-8000-000000000000/comments".into(),
+            r#"{"content": "hi"}"#.into(),
+            true,
+            404,
+            "no post",
+        ),
+        (
+            Service::Comments,
+            "/posts/not-an-id/comments".into(),
+            r#"{"content": "hi"}"#.into(),
+            true,
+            404,
+            "no post",
+        ),
     ];
     for (service, path, body, json_type, expected, mention) in cases {
         let (status, answer) = send_raw(&system, service, &path, body, json_type).await;
         assert_eq!(status, expected, "{service:?} {path}: {answer}");
         let error = answer["error"].as_str().unwrap_or_default();
-        assert!(error.contains(mention), "{service:?} {path}: error {error:?} should mention {mention:?}");
+        assert!(
+            error.contains(mention),
+            "{service:?} {path}: error {error:?} should mention {mention:?}"
+        );
     }
-    assert_eq!(system.count(StreamDef::Posts, "PostCreated").await, 1, "no post published");
-    assert_eq!(system.count(StreamDef::Comments, "CommentCreated").await, 0, "no comment published");
+    assert_eq!(
+        system.count(StreamDef::Posts, "PostCreated").await,
+        1,
+        "no post published"
+    );
+    assert_eq!(
+        system.count(StreamDef::Comments, "CommentCreated").await,
+        0,
+        "no comment published"
+    );
     let (status, one) = system.get_json(Service::Query, "/posts/not-an-id").await;
     assert_eq!(status, 404, "{one}");
 }
@@ -54,7 +147,11 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
 async fn garbage_on_a_subject_is_skipped_and_never_blocks_what_follows() {
     let system = TestSystem::start().await;
     let js = system.jetstream().await;
-    for subject in ["posts.PostCreated.junk", "comments.CommentCreated.junk", "moderation.CommentModerated.junk"] {
+    for subject in [
+        "posts.PostCreated.junk",
+        "comments.CommentCreated.junk",
+        "moderation.CommentModerated.junk",
+    ] {
         js.publish(subject, "this is not an event".into())
             .await
             .expect("publish")
@@ -64,12 +161,19 @@ async fn garbage_on_a_subject_is_skipped_and_never_blocks_what_follows() {
     let post = system.create_post("after the garbage").await;
     let comment = system.create_comment(&post, "still works").await;
     let posts = system
-        .query_until("the comment approved", |p| statuses(p).get(&comment).is_some_and(|s| s == "approved"))
+        .query_until("the comment approved", |p| {
+            statuses(p).get(&comment).is_some_and(|s| s == "approved")
+        })
         .await;
     assert_eq!(posts.as_array().map(Vec::len), Some(1));
     system.wait_drained(StreamDef::Comments, "moderation").await;
     system.wait_drained(StreamDef::Moderation, "comments").await;
-    for service in [Service::Posts, Service::Comments, Service::Moderation, Service::Query] {
+    for service in [
+        Service::Posts,
+        Service::Comments,
+        Service::Moderation,
+        Service::Query,
+    ] {
         system.wait_healthy(service).await;
     }
 }

@@ -17,14 +17,28 @@ async fn writes_answer_503_while_the_broker_is_down_and_work_again_after() {
     // outcome is unknown: the client re-sends it after reconnecting.)
     for service in [Service::Posts, Service::Comments] {
         system
-            .get_until(service, "/health", "the broker reported disconnected", |h| h["broker"] == "disconnected")
+            .get_until(
+                service,
+                "/health",
+                "the broker reported disconnected",
+                |h| h["broker"] == "disconnected",
+            )
             .await;
     }
-    let (status, body) = system.post_json(Service::Posts, "/posts", json!({"title": "lost?"})).await;
+    let (status, body) = system
+        .post_json(Service::Posts, "/posts", json!({"title": "lost?"}))
+        .await;
     assert_eq!(status, 503, "{body}");
-    assert!(body["error"].as_str().is_some_and(|e| e.contains("unavailable")), "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("unavailable")),
+        "{body}"
+    );
     let path = format!("/posts/{post}/comments");
-    let (status, body) = system.post_json(Service::Comments, &path, json!({"content": "lost?"})).await;
+    let (status, body) = system
+        .post_json(Service::Comments, &path, json!({"content": "lost?"}))
+        .await;
     assert_eq!(status, 503, "{body}");
     assert!(body["error"].is_string());
 
@@ -32,7 +46,9 @@ async fn writes_answer_503_while_the_broker_is_down_and_work_again_after() {
     // No service is restarted: they reconnect by themselves.
     let deadline = Instant::now() + DEADLINE;
     let second = loop {
-        let (status, body) = system.post_json(Service::Posts, "/posts", json!({"title": "after"})).await;
+        let (status, body) = system
+            .post_json(Service::Posts, "/posts", json!({"title": "after"}))
+            .await;
         if status == 201 {
             break body["id"].as_str().unwrap_or_default().to_owned();
         }
@@ -42,7 +58,9 @@ async fn writes_answer_503_while_the_broker_is_down_and_work_again_after() {
     };
     let comment = system.create_comment(&second, "we are back").await;
     let posts = system
-        .query_until("the new comment approved", |p| statuses(p).get(&comment).is_some_and(|s| s == "approved"))
+        .query_until("the new comment approved", |p| {
+            statuses(p).get(&comment).is_some_and(|s| s == "approved")
+        })
         .await;
     // Exactly the two acknowledged posts exist; the 503s wrote nothing.
     assert_eq!(posts.as_array().map(Vec::len), Some(2), "{posts}");
@@ -57,7 +75,10 @@ async fn a_service_started_before_the_broker_waits_for_it() {
     let settings = system.settings(Service::Posts);
     let building = tokio::spawn(build_service(Service::Posts, settings, Default::default()));
     tokio::time::sleep(Duration::from_millis(700)).await;
-    assert!(!building.is_finished(), "posts must wait for the broker, not exit");
+    assert!(
+        !building.is_finished(),
+        "posts must wait for the broker, not exit"
+    );
 
     system.nats.restart();
     let (port, _client, run) = tokio::time::timeout(DEADLINE, building)
@@ -69,7 +90,12 @@ async fn a_service_started_before_the_broker_waits_for_it() {
     let url = format!("http://127.0.0.1:{port}/posts");
     let deadline = Instant::now() + DEADLINE;
     loop {
-        let answer = system.http.post(&url).json(&json!({"title": "late start"})).send().await;
+        let answer = system
+            .http
+            .post(&url)
+            .json(&json!({"title": "late start"}))
+            .send()
+            .await;
         if answer.is_ok_and(|r| r.status() == 201) {
             break;
         }

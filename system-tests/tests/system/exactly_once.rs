@@ -60,8 +60,16 @@ async fn redelivered_and_republished_events_have_no_second_effect() {
     system.wait_drained(StreamDef::Comments, "query").await;
 
     // Only our 4 copies were added to each stream: no service published anything new.
-    assert_eq!(system.count(StreamDef::Moderation, "CommentModerated").await, 4 + 4);
-    assert_eq!(system.count(StreamDef::Comments, "CommentCreated").await, 4 + 4);
+    assert_eq!(
+        system
+            .count(StreamDef::Moderation, "CommentModerated")
+            .await,
+        4 + 4
+    );
+    assert_eq!(
+        system.count(StreamDef::Comments, "CommentCreated").await,
+        4 + 4
+    );
     assert_eq!(system.count(StreamDef::Comments, "CommentUpdated").await, 4);
     let now = system.query_posts(Service::Query).await;
     assert_eq!(comment_ids(&now).len(), 4, "each comment once: {now}");

@@ -12,7 +12,8 @@ async fn a_comment_goes_from_pending_to_approved_or_rejected() {
     let posts = system
         .query_until("both comments moderated", |posts| {
             let s = statuses(posts);
-            s.get(&nice).is_some_and(|s| s == "approved") && s.get(&fruity).is_some_and(|s| s == "rejected")
+            s.get(&nice).is_some_and(|s| s == "approved")
+                && s.get(&fruity).is_some_and(|s| s == "rejected")
         })
         .await;
     assert_eq!(posts[0]["title"], "Event-driven blogs");
@@ -20,14 +21,25 @@ async fn a_comment_goes_from_pending_to_approved_or_rejected() {
 
     // The writers' own lists agree (posts lists the post; comments knows the outcome).
     let (status, listed) = system.get_json(Service::Posts, "/posts").await;
-    assert_eq!((status, listed[0]["id"].as_str()), (200, Some(post.as_str())));
-    let (status, comments) = system.get_json(Service::Comments, &format!("/posts/{post}/comments")).await;
+    assert_eq!(
+        (status, listed[0]["id"].as_str()),
+        (200, Some(post.as_str()))
+    );
+    let (status, comments) = system
+        .get_json(Service::Comments, &format!("/posts/{post}/comments"))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(comments.as_array().map(Vec::len), Some(2));
-    assert!(comments.as_array().into_iter().flatten().all(|c| c["postId"] == post.as_str()));
+    assert!(comments
+        .as_array()
+        .into_iter()
+        .flatten()
+        .all(|c| c["postId"] == post.as_str()));
 
     // Query also answers one post at a time.
-    let (status, one) = system.get_json(Service::Query, &format!("/posts/{post}")).await;
+    let (status, one) = system
+        .get_json(Service::Query, &format!("/posts/{post}"))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(one["comments"].as_array().map(Vec::len), Some(2));
 }
@@ -39,10 +51,16 @@ async fn a_write_is_readable_from_its_service_at_once() {
         let post = system.create_post(&format!("post {i}")).await;
         // No waiting: the 201 came only after the posts service applied its own event.
         let (_, listed) = system.get_json(Service::Posts, "/posts").await;
-        assert!(listed.as_array().into_iter().flatten().any(|p| p["id"] == post.as_str()));
+        assert!(listed
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["id"] == post.as_str()));
         // And comments can already see the post, though it learned of it from the stream.
         let comment = system.create_comment(&post, "first").await;
-        let (_, comments) = system.get_json(Service::Comments, &format!("/posts/{post}/comments")).await;
+        let (_, comments) = system
+            .get_json(Service::Comments, &format!("/posts/{post}/comments"))
+            .await;
         assert_eq!(comments[0]["id"], comment.as_str());
         let status = comments[0]["status"].as_str().unwrap_or_default();
         assert!(["pending", "approved"].contains(&status), "status {status}");

@@ -44,7 +44,12 @@ impl TestSystem {
     /// A broker and all four services, each ready.
     pub async fn start() -> TestSystem {
         let mut system = TestSystem::with_broker_only();
-        for service in [Service::Posts, Service::Comments, Service::Moderation, Service::Query] {
+        for service in [
+            Service::Posts,
+            Service::Comments,
+            Service::Moderation,
+            Service::Query,
+        ] {
             system.start_service(service).await;
         }
         system
@@ -52,7 +57,10 @@ impl TestSystem {
 
     pub fn with_broker_only() -> TestSystem {
         let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into());
-        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter(filter).try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(filter)
+            .try_init();
         TestSystem {
             nats: TestNats::start(),
             moderation_knobs: Default::default(),
@@ -82,7 +90,12 @@ impl TestSystem {
 
     /// Builds a service without starting it: its port and a function that runs it.
     pub async fn build(&self, service: Service) -> Built {
-        build_service(service, self.settings(service), self.moderation_knobs.clone()).await
+        build_service(
+            service,
+            self.settings(service),
+            self.moderation_knobs.clone(),
+        )
+        .await
     }
 
     /// The settings `service` gets: port 0, this system's broker.
@@ -105,7 +118,10 @@ impl TestSystem {
         if let Some(running) = self.running.remove(&service) {
             running.stop.cancel();
             let finished = tokio::time::timeout(Duration::from_secs(10), running.task).await;
-            assert!(finished.is_ok(), "{service:?} did not stop within 10 s of the stop signal");
+            assert!(
+                finished.is_ok(),
+                "{service:?} did not stop within 10 s of the stop signal"
+            );
         }
     }
 
@@ -139,15 +155,21 @@ impl TestSystem {
     }
 
     pub async fn get_json(&self, service: Service, path: &str) -> (u16, Value) {
-        let response =
-            self.http.get(self.url(service, path)).send().await.expect("the service answers");
+        let response = self
+            .http
+            .get(self.url(service, path))
+            .send()
+            .await
+            .expect("the service answers");
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
     /// Creates a post and returns its id.
     pub async fn create_post(&self, title: &str) -> String {
-        let (status, body) = self.post_json(Service::Posts, "/posts", json!({ "title": title })).await;
+        let (status, body) = self
+            .post_json(Service::Posts, "/posts", json!({ "title": title }))
+            .await;
         assert_eq!(status, 201, "create post: {body}");
         body["id"].as_str().expect("an id").to_owned()
     }
@@ -155,7 +177,9 @@ impl TestSystem {
     /// Creates a comment and returns its id.
     pub async fn create_comment(&self, post_id: &str, content: &str) -> String {
         let path = format!("/posts/{post_id}/comments");
-        let (status, body) = self.post_json(Service::Comments, &path, json!({ "content": content })).await;
+        let (status, body) = self
+            .post_json(Service::Comments, &path, json!({ "content": content }))
+            .await;
         assert_eq!(status, 201, "create comment: {body}");
         body["id"].as_str().expect("an id").to_owned()
     }
@@ -178,14 +202,23 @@ impl TestSystem {
     }
 
     /// Polls `GET path` on `service` until it answers 200 and `check` holds.
-    pub async fn get_until(&self, service: Service, path: &str, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+    pub async fn get_until(
+        &self,
+        service: Service,
+        path: &str,
+        what: &str,
+        check: impl Fn(&Value) -> bool,
+    ) -> Value {
         let deadline = Instant::now() + DEADLINE;
         loop {
             let (status, body) = self.get_json(service, path).await;
             if status == 200 && check(&body) {
                 return body;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; last answer: {body}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; last answer: {body}"
+            );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
@@ -193,14 +226,19 @@ impl TestSystem {
     // --- looking into the broker -------------------------------------------------------
 
     pub async fn jetstream(&self) -> jetstream::Context {
-        let client = async_nats::connect(self.nats.url()).await.expect("connect to the test broker");
+        let client = async_nats::connect(self.nats.url())
+            .await
+            .expect("connect to the test broker");
         jetstream::new(client)
     }
 
     /// How many events of `event_type` a stream holds.
     pub async fn count(&self, stream: StreamDef, event_type: &str) -> u64 {
         let js = self.jetstream().await;
-        let handle = js.get_stream(stream.name()).await.expect("the stream exists");
+        let handle = js
+            .get_stream(stream.name())
+            .await
+            .expect("the stream exists");
         let mut info = handle
             .info_with_subjects(stream.subjects_of(event_type))
             .await
@@ -218,10 +256,18 @@ impl TestSystem {
         eventually(&format!("consumer {consumer} to drain"), || {
             let js = js.clone();
             async move {
-                let Ok(mut c) = js.get_consumer_from_stream::<jetstream::consumer::pull::Config, _, _>(consumer, stream.name()).await else {
+                let Ok(mut c) = js
+                    .get_consumer_from_stream::<jetstream::consumer::pull::Config, _, _>(
+                        consumer,
+                        stream.name(),
+                    )
+                    .await
+                else {
                     return false;
                 };
-                c.info().await.is_ok_and(|i| i.num_pending == 0 && i.num_ack_pending == 0)
+                c.info()
+                    .await
+                    .is_ok_and(|i| i.num_pending == 0 && i.num_ack_pending == 0)
             }
         })
         .await;
@@ -240,32 +286,66 @@ impl Drop for TestSystem {
 pub type Built = (u16, async_nats::Client, RunFn);
 
 /// A built service's run function: serve until the token is cancelled.
-pub type RunFn = Box<dyn FnOnce(CancellationToken) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>> + Send>;
+pub type RunFn = Box<
+    dyn FnOnce(CancellationToken) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>
+        + Send,
+>;
 
 /// Builds `service`; `knobs` are used only by moderation.
-pub async fn build_service(service: Service, settings: ServiceSettings, knobs: moderation::config::Knobs) -> Built {
+pub async fn build_service(
+    service: Service,
+    settings: ServiceSettings,
+    knobs: moderation::config::Knobs,
+) -> Built {
     match service {
         Service::Posts => {
-            let app = posts::Application::build(settings).await.expect("posts builds");
-            (app.port(), app.nats_client(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
+            let app = posts::Application::build(settings)
+                .await
+                .expect("posts builds");
+            (
+                app.port(),
+                app.nats_client(),
+                Box::new(|stop| Box::pin(app.run_until_stopped(stop))),
+            )
         }
         Service::Comments => {
-            let app = comments::Application::build(settings).await.expect("comments builds");
-            (app.port(), app.nats_client(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
+            let app = comments::Application::build(settings)
+                .await
+                .expect("comments builds");
+            (
+                app.port(),
+                app.nats_client(),
+                Box::new(|stop| Box::pin(app.run_until_stopped(stop))),
+            )
         }
         Service::Moderation => {
             let mut settings = moderation::Settings::for_test(settings);
             settings.knobs = knobs;
-            let app = moderation::Application::build(settings).await.expect("moderation builds");
-            (app.port(), app.nats_client(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
+            let app = moderation::Application::build(settings)
+                .await
+                .expect("moderation builds");
+            (
+                app.port(),
+                app.nats_client(),
+                Box::new(|stop| Box::pin(app.run_until_stopped(stop))),
+            )
         }
         Service::Query | Service::QueryTwin => {
             let mut settings = query::Settings::for_test(settings);
-            if service == Service::QueryTwin {
-                settings.instance = "query-twin".into();
-            }
-            let app = query::Application::build(settings).await.expect("query builds");
-            (app.port(), app.nats_client(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
+            let name = if service == Service::QueryTwin {
+                "query-twin"
+            } else {
+                "query"
+            };
+            settings.instance = Some(name.into());
+            let app = query::Application::build(settings)
+                .await
+                .expect("query builds");
+            (
+                app.port(),
+                app.nats_client(),
+                Box::new(|stop| Box::pin(app.run_until_stopped(stop))),
+            )
         }
     }
 }
@@ -296,7 +376,12 @@ pub fn statuses(posts: &Value) -> HashMap<String, String> {
         .into_iter()
         .flatten()
         .flat_map(|p| p["comments"].as_array().cloned().unwrap_or_default())
-        .map(|c| (c["id"].as_str().unwrap_or_default().to_owned(), c["status"].as_str().unwrap_or_default().to_owned()))
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap_or_default().to_owned(),
+                c["status"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
         .collect()
 }
 

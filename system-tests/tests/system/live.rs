@@ -4,7 +4,11 @@ use crate::helpers::{Service, TestSystem, DEADLINE};
 use std::time::Instant;
 
 /// Reads SSE frames from `response` until one satisfies `want`; returns it.
-async fn next_frame(response: &mut reqwest::Response, buffer: &mut String, want: impl Fn(&str) -> bool) -> String {
+async fn next_frame(
+    response: &mut reqwest::Response,
+    buffer: &mut String,
+    want: impl Fn(&str) -> bool,
+) -> String {
     let deadline = Instant::now() + DEADLINE;
     loop {
         while let Some(end) = buffer.find("\n\n") {
@@ -13,7 +17,10 @@ async fn next_frame(response: &mut reqwest::Response, buffer: &mut String, want:
                 return frame;
             }
         }
-        assert!(Instant::now() < deadline, "no matching event; have {buffer:?}");
+        assert!(
+            Instant::now() < deadline,
+            "no matching event; have {buffer:?}"
+        );
         let chunk = tokio::time::timeout(DEADLINE, response.chunk()).await;
         match chunk {
             Ok(Ok(Some(bytes))) => buffer.push_str(&String::from_utf8_lossy(&bytes)),
@@ -26,7 +33,9 @@ async fn next_frame(response: &mut reqwest::Response, buffer: &mut String, want:
 async fn the_event_stream_starts_with_a_snapshot_and_then_follows_changes() {
     let system = TestSystem::start().await;
     let existing = system.create_post("already there").await;
-    system.query_until("query has the post", |p| p.to_string().contains(&existing)).await;
+    system
+        .query_until("query has the post", |p| p.to_string().contains(&existing))
+        .await;
 
     let mut response = system
         .http
@@ -37,14 +46,23 @@ async fn the_event_stream_starts_with_a_snapshot_and_then_follows_changes() {
         .expect("query answers");
     assert_eq!(response.status(), 200);
     let mut buffer = String::new();
-    let snapshot = next_frame(&mut response, &mut buffer, |f| f.contains("event: snapshot")).await;
+    let snapshot = next_frame(&mut response, &mut buffer, |f| {
+        f.contains("event: snapshot")
+    })
+    .await;
     assert!(snapshot.contains(&existing), "{snapshot}");
 
     let post = system.create_post("live").await;
     let comment = system.create_comment(&post, "an orange one").await;
-    let created = next_frame(&mut response, &mut buffer, |f| f.contains("event: post") && f.contains(&post)).await;
+    let created = next_frame(&mut response, &mut buffer, |f| {
+        f.contains("event: post") && f.contains(&post)
+    })
+    .await;
     assert!(created.contains("\"title\":\"live\""), "{created}");
-    let rejected = next_frame(&mut response, &mut buffer, |f| f.contains(&comment) && f.contains("rejected")).await;
+    let rejected = next_frame(&mut response, &mut buffer, |f| {
+        f.contains(&comment) && f.contains("rejected")
+    })
+    .await;
     assert!(rejected.contains("event: post"), "{rejected}");
 
     // A graceful stop does not wait forever for the open stream: it ends it.
@@ -60,17 +78,30 @@ async fn the_event_stream_starts_with_a_snapshot_and_then_follows_changes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cors_admits_the_web_client_origin_only() {
     let system = TestSystem::start().await;
-    for (origin, allowed) in [("http://127.0.0.1:3000", true), ("http://evil.example", false)] {
+    for (origin, allowed) in [
+        ("http://127.0.0.1:3000", true),
+        ("http://evil.example", false),
+    ] {
         let response = system
             .http
-            .request(reqwest::Method::OPTIONS, system.url(Service::Posts, "/posts"))
+            .request(
+                reqwest::Method::OPTIONS,
+                system.url(Service::Posts, "/posts"),
+            )
             .header("origin", origin)
             .header("access-control-request-method", "POST")
             .header("access-control-request-headers", "content-type")
             .send()
             .await
             .expect("posts answers");
-        let header = response.headers().get("access-control-allow-origin").cloned();
-        assert_eq!(header.is_some_and(|h| h == origin), allowed, "origin {origin}");
+        let header = response
+            .headers()
+            .get("access-control-allow-origin")
+            .cloned();
+        assert_eq!(
+            header.is_some_and(|h| h == origin),
+            allowed,
+            "origin {origin}"
+        );
     }
 }

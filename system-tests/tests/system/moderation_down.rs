@@ -13,15 +13,26 @@ async fn comments_posted_while_moderation_is_down_are_moderated_once_it_returns(
 
     let mut comments = Vec::new();
     for i in 0..6 {
-        let content = if i % 3 == 0 { format!("orange {i}") } else { format!("fine {i}") };
+        let content = if i % 3 == 0 {
+            format!("orange {i}")
+        } else {
+            format!("fine {i}")
+        };
         comments.push((system.create_comment(&post, &content).await, i % 3 == 0));
     }
-    system.query_until("all comments visible", |posts| statuses(posts).len() == 6).await;
+    system
+        .query_until("all comments visible", |posts| statuses(posts).len() == 6)
+        .await;
     // Give a running moderator ample time to act; with none running, all stay pending.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let posts = system.query_posts(Service::Query).await;
     assert!(statuses(&posts).values().all(|s| s == "pending"), "{posts}");
-    assert_eq!(system.count(StreamDef::Moderation, "CommentModerated").await, 0);
+    assert_eq!(
+        system
+            .count(StreamDef::Moderation, "CommentModerated")
+            .await,
+        0
+    );
 
     system.start_service(Service::Moderation).await;
     let posts = system
@@ -35,6 +46,16 @@ async fn comments_posted_while_moderation_is_down_are_moderated_once_it_returns(
     }
     system.wait_drained(StreamDef::Comments, "moderation").await;
     system.wait_drained(StreamDef::Moderation, "comments").await;
-    assert_eq!(system.count(StreamDef::Moderation, "CommentModerated").await, 6, "none twice");
-    assert_eq!(system.count(StreamDef::Comments, "CommentUpdated").await, 6, "none twice");
+    assert_eq!(
+        system
+            .count(StreamDef::Moderation, "CommentModerated")
+            .await,
+        6,
+        "none twice"
+    );
+    assert_eq!(
+        system.count(StreamDef::Comments, "CommentUpdated").await,
+        6,
+        "none twice"
+    );
 }

@@ -12,7 +12,9 @@ async fn a_restarted_query_rebuilds_the_same_read_model_and_is_ready_only_when_c
 
     system.kill(Service::Query).await;
     for i in 0..20 {
-        let post = system.create_post(&format!("while query is down {i}")).await;
+        let post = system
+            .create_post(&format!("while query is down {i}"))
+            .await;
         for j in 0..4 {
             let content = if j == 3 { "orange" } else { "ok" };
             system.create_comment(&post, content).await;
@@ -21,8 +23,7 @@ async fn a_restarted_query_rebuilds_the_same_read_model_and_is_ready_only_when_c
     // The twin never stopped: wait until it has settled (every comment moderated).
     let expected = loop {
         let (_, twin) = system.get_json(Service::QueryTwin, "/posts").await;
-        let settled = comment_ids(&twin).len() == 81
-            && !twin.to_string().contains("\"pending\"");
+        let settled = comment_ids(&twin).len() == 81 && !twin.to_string().contains("\"pending\"");
         if settled {
             break twin;
         }
@@ -42,11 +43,21 @@ async fn a_restarted_query_rebuilds_the_same_read_model_and_is_ready_only_when_c
         if answer.is_ok_and(|r| r.status() == 200) {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "query never became ready");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "query never became ready"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
-    let rebuilt: serde_json::Value =
-        system.http.get(&posts_url).send().await.expect("answers").json().await.expect("json");
+    let rebuilt: serde_json::Value = system
+        .http
+        .get(&posts_url)
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(rebuilt, expected);
     stop.cancel();
     let _ = task.await;

@@ -11,10 +11,13 @@ fn pending(system: &Value, stream: &str, name: &str) -> Option<u64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backlog_is_visible_while_moderation_is_down_and_drains_after() {
     let mut system = TestSystem::start().await;
-    system.system_until("all four services up", |s| {
-        ["posts", "comments", "moderation", "query"].iter().all(|name| is_up(s, name))
-    })
-    .await;
+    system
+        .system_until("all four services up", |s| {
+            ["posts", "comments", "moderation", "query"]
+                .iter()
+                .all(|name| is_up(s, name))
+        })
+        .await;
     let post = system.create_post("backlog").await;
     system.kill(Service::Moderation).await;
     for i in 0..3 {
@@ -35,50 +38,83 @@ async fn a_backlog_is_visible_while_moderation_is_down_and_drains_after() {
                 && consumer(s, "COMMENTS", "moderation").is_some_and(|c| c["ackPending"] == 0)
         })
         .await;
-    system.query_until("all approved", |p| statuses(p).values().all(|s| s == "approved")).await;
+    system
+        .query_until("all approved", |p| {
+            statuses(p).values().all(|s| s == "approved")
+        })
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transient_failure_is_retried_and_then_succeeds() {
     let mut system = TestSystem::with_broker_only();
     system.moderation_knobs.fail_first = 2;
-    for service in [Service::Posts, Service::Comments, Service::Moderation, Service::Query] {
+    for service in [
+        Service::Posts,
+        Service::Comments,
+        Service::Moderation,
+        Service::Query,
+    ] {
         system.start_service(service).await;
     }
     let post = system.create_post("flaky moderator").await;
     let comment = system.create_comment(&post, "third time lucky").await;
     system
-        .query_until("approved after two failures", |p| statuses(p).get(&comment).is_some_and(|s| s == "approved"))
+        .query_until("approved after two failures", |p| {
+            statuses(p).get(&comment).is_some_and(|s| s == "approved")
+        })
         .await;
     let seen = system
         .system_until("the redeliveries counted", |s| {
             consumer(s, "COMMENTS", "moderation").is_some_and(|c| c["ackPending"] == 0)
         })
         .await;
-    assert_eq!(seen["deadLetters"].as_array().map(Vec::len), Some(0), "{seen}");
+    assert_eq!(
+        seen["deadLetters"].as_array().map(Vec::len),
+        Some(0),
+        "{seen}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_permanent_failure_becomes_a_dead_letter_the_consumer_moves_on_and_a_retry_heals_it() {
     let mut system = TestSystem::with_broker_only();
     system.moderation_knobs.fail_first = 100;
-    for service in [Service::Posts, Service::Comments, Service::Moderation, Service::Query] {
+    for service in [
+        Service::Posts,
+        Service::Comments,
+        Service::Moderation,
+        Service::Query,
+    ] {
         system.start_service(service).await;
     }
     let post = system.create_post("poison").await;
     let doomed = system.create_comment(&post, "never moderated").await;
     let with_letter = system
-        .system_until("a dead letter after the maximum deliveries, with its note", |s| {
-            s["deadLetters"].as_array().is_some_and(|l| !l.is_empty() && l[0]["error"].is_string())
-        })
+        .system_until(
+            "a dead letter after the maximum deliveries, with its note",
+            |s| {
+                s["deadLetters"]
+                    .as_array()
+                    .is_some_and(|l| !l.is_empty() && l[0]["error"].is_string())
+            },
+        )
         .await;
     let letter = &with_letter["deadLetters"][0];
     assert_eq!(letter["cause"], "maxDeliveries", "{letter}");
     assert_eq!(letter["consumer"], "moderation");
     assert_eq!(letter["stream"], "COMMENTS");
     assert_eq!(letter["deliveries"], 5);
-    assert_eq!(letter["subject"], format!("comments.CommentCreated.{doomed}"));
-    assert!(letter["error"].as_str().is_some_and(|e| e.contains("simulated failure")), "{letter}");
+    assert_eq!(
+        letter["subject"],
+        format!("comments.CommentCreated.{doomed}")
+    );
+    assert!(
+        letter["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("simulated failure")),
+        "{letter}"
+    );
     let letter_id = letter["id"].as_u64().expect("an id");
 
     // The cause goes away (a healthy moderator); the consumer continues past the poison.
@@ -87,23 +123,43 @@ async fn a_permanent_failure_becomes_a_dead_letter_the_consumer_moves_on_and_a_r
     system.start_service(Service::Moderation).await;
     let fine = system.create_comment(&post, "moderated normally").await;
     let posts = system
-        .query_until("the next comment approved", |p| statuses(p).get(&fine).is_some_and(|s| s == "approved"))
+        .query_until("the next comment approved", |p| {
+            statuses(p).get(&fine).is_some_and(|s| s == "approved")
+        })
         .await;
-    assert_eq!(statuses(&posts)[&doomed], "pending", "the dead letter is not retried by itself");
+    assert_eq!(
+        statuses(&posts)[&doomed],
+        "pending",
+        "the dead letter is not retried by itself"
+    );
 
     // Retry it from the dead letters.
     let path = format!("/deadletters/{letter_id}/retry");
-    let (status, answer) = system.post_json(Service::Query, &path, serde_json::json!({})).await;
+    let (status, answer) = system
+        .post_json(Service::Query, &path, serde_json::json!({}))
+        .await;
     assert_eq!(status, 202, "{answer}");
     system
-        .query_until("the retried comment approved", |p| statuses(p).get(&doomed).is_some_and(|s| s == "approved"))
+        .query_until("the retried comment approved", |p| {
+            statuses(p).get(&doomed).is_some_and(|s| s == "approved")
+        })
         .await;
     system
         .system_until("the letter marked retried", |s| {
-            s["deadLetters"].as_array().into_iter().flatten().any(|l| l["id"] == letter_id && l["retried"] == true)
+            s["deadLetters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|l| l["id"] == letter_id && l["retried"] == true)
         })
         .await;
-    let (status, _) = system.post_json(Service::Query, "/deadletters/999999/retry", serde_json::json!({})).await;
+    let (status, _) = system
+        .post_json(
+            Service::Query,
+            "/deadletters/999999/retry",
+            serde_json::json!({}),
+        )
+        .await;
     assert_eq!(status, 404);
 }
 
@@ -118,13 +174,26 @@ async fn garbage_is_dead_lettered_with_its_reason() {
         .expect("stored");
     let seen = system
         .system_until("the garbage terminated", |s| {
-            s["deadLetters"].as_array().into_iter().flatten().any(|l| l["consumer"] == "moderation")
+            s["deadLetters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|l| l["consumer"] == "moderation")
         })
         .await;
-    let letter = seen["deadLetters"].as_array().into_iter().flatten().find(|l| l["consumer"] == "moderation");
+    let letter = seen["deadLetters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|l| l["consumer"] == "moderation");
     let letter = letter.expect("moderation's letter");
     assert_eq!(letter["cause"], "terminated");
-    assert!(letter["error"].as_str().is_some_and(|e| e.contains("not a valid event")), "{letter}");
+    assert!(
+        letter["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("not a valid event")),
+        "{letter}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,17 +201,35 @@ async fn a_comment_has_a_timeline_tied_to_its_request() {
     let system = TestSystem::start().await;
     let post = system.create_post("timelines").await;
     let comment = system.create_comment(&post, "follow me").await;
-    system.query_until("approved", |p| statuses(p).get(&comment).is_some_and(|s| s == "approved")).await;
+    system
+        .query_until("approved", |p| {
+            statuses(p).get(&comment).is_some_and(|s| s == "approved")
+        })
+        .await;
     let path = format!("/comments/{comment}/timeline");
     let timeline = system
-        .get_until(Service::Query, &path, "a full timeline", |t| t["events"].as_array().is_some_and(|e| e.len() == 3))
+        .get_until(Service::Query, &path, "a full timeline", |t| {
+            t["events"].as_array().is_some_and(|e| e.len() == 3)
+        })
         .await;
-    let types: Vec<&str> = timeline["events"].as_array().into_iter().flatten().filter_map(|e| e["type"].as_str()).collect();
-    assert_eq!(types, ["CommentCreated", "CommentModerated", "CommentUpdated"]);
+    let types: Vec<&str> = timeline["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert_eq!(
+        types,
+        ["CommentCreated", "CommentModerated", "CommentUpdated"]
+    );
     assert_eq!(timeline["events"][1]["source"], "moderation");
     assert!(timeline["events"][1]["sincePreviousMs"].is_i64());
     assert!(timeline["correlationId"].is_string());
-    assert!(timeline["summary"].as_str().is_some_and(|s| s.starts_with("CommentCreated → CommentModerated +")));
-    let (status, _) = system.get_json(Service::Query, "/comments/not-an-id/timeline").await;
+    assert!(timeline["summary"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("CommentCreated → CommentModerated +")));
+    let (status, _) = system
+        .get_json(Service::Query, "/comments/not-an-id/timeline")
+        .await;
     assert_eq!(status, 404);
 }
