@@ -4,7 +4,7 @@
 //! The two durability modes differ in one line of the server's configuration, exactly as
 //! `nats/nats.conf` and `nats/nats-lazy.conf` do.
 
-use crate::processes::{free_port, log_tail, wait_for_port, Child};
+use harness::process::{free_port, log_tail, wait_for_port, Child};
 use anyhow::Context;
 use serde::Serialize;
 use std::path::Path;

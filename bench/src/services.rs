@@ -4,40 +4,14 @@
 //! start, exactly as a learner's `make start SERVICE=query` would do it.
 
 use crate::http;
-use crate::processes::{free_port, Child, Memory};
+use crate::processes::Memory;
 use anyhow::{bail, Context};
+pub use harness::services::Service;
+use harness::process::{free_port, Child};
 use hyper::StatusCode;
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Service {
-    Posts,
-    Comments,
-    Moderation,
-    Query,
-}
-
-impl Service {
-    pub const ALL: [Service; 4] = [
-        Service::Posts,
-        Service::Comments,
-        Service::Moderation,
-        Service::Query,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Service::Posts => "posts",
-            Service::Comments => "comments",
-            Service::Moderation => "moderation",
-            Service::Query => "query",
-        }
-    }
-}
 
 /// Builds the service binaries in release mode, so the benchmark never measures stale code.
 /// `make bench` runs us through `cargo run`, which sets `$CARGO`; the build reuses the
@@ -49,33 +23,15 @@ pub fn build_release_binaries() -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut command = Command::new(cargo);
-    command
-        .current_dir(&workspace)
-        .args(["build", "--release", "--quiet"]);
+    command.current_dir(&workspace).args(["build", "--release", "--quiet"]);
     for service in Service::ALL {
         command.args(["-p", service.name()]);
     }
-    let status = command
-        .status()
-        .context("running cargo build for the services")?;
+    let status = command.status().context("running cargo build for the services")?;
     if !status.success() {
         bail!("building the services failed ({status})");
     }
     Ok(())
-}
-
-/// Where the release binaries are: beside our own (`target/release/bench`).
-fn binary(service: Service) -> anyhow::Result<PathBuf> {
-    let me = std::env::current_exe().context("finding the bench binary")?;
-    let folder = me.parent().context("the bench binary has no folder")?;
-    let path = folder.join(service.name());
-    if !path.exists() {
-        bail!(
-            "{} is missing; run `cargo build --release --bins`",
-            path.display()
-        );
-    }
-    Ok(path)
 }
 
 pub struct Running {
@@ -97,22 +53,20 @@ impl Launcher {
     /// Starts `service` without waiting for it to be ready.
     pub fn spawn(&self, service: Service) -> anyhow::Result<Running> {
         let port = free_port()?;
-        let mut command = Command::new(binary(service)?);
-        command
-            .env("HOST", "127.0.0.1")
-            .env("PORT", port.to_string())
-            .env("NATS_URL", &self.nats_url)
-            .env("RUST_LOG", &self.rust_log)
-            .env("QUERY_INSTANCE", "query");
+        // The release binaries are beside our own (`target/release/bench`).
+        let binaries = harness::services::own_folder()?;
+        let launch = harness::services::Launch {
+            binaries: &binaries,
+            nats_url: &self.nats_url,
+            rust_log: &self.rust_log,
+            instance: "query",
+            extra_env: &[],
+        };
+        let command = harness::services::command(service, port, &launch)?;
         let log = self.logs.join(format!("{}-{port}.log", service.name()));
         let started = Instant::now();
         let child = Child::spawn(service.name(), command, &log)?;
-        Ok(Running {
-            service,
-            port,
-            child,
-            started,
-        })
+        Ok(Running { service, port, child, started })
     }
 
     /// Starts `services` together and waits until each says ready.
@@ -159,16 +113,11 @@ impl Running {
     }
 
     pub fn memory(&self) -> anyhow::Result<Memory> {
-        self.child
-            .memory()
-            .with_context(|| format!("reading the memory of {}", self.service.name()))
+        Memory::of(self.child.pid()).with_context(|| format!("reading the memory of {}", self.service.name()))
     }
 }
 
 /// The running service `service` in `running`.
 pub fn find(running: &[Running], service: Service) -> anyhow::Result<&Running> {
-    running
-        .iter()
-        .find(|r| r.service == service)
-        .with_context(|| format!("{} is not running", service.name()))
+    running.iter().find(|r| r.service == service).with_context(|| format!("{} is not running", service.name()))
 }

@@ -1,0 +1,133 @@
+//! `make chaos`: proof, Jepsen-style, that the system keeps its promises under faults.
+//!
+//! A run starts its own system (nats-server and the services, on free ports, with a store in
+//! the run folder), lets several clients write posts and comments while a seeded schedule
+//! kills, freezes and stops processes, records a history of every write and what came back,
+//! waits for the system to settle, and checks the final state of every view against the
+//! history. The exit status is 0 only when every check held.
+//!
+//! ```text
+//! chaos [--seed N] [--duration S] [--clients N] [--query-instances N] [--ack-wait-ms MS]
+//!       [--converge-deadline S] [--binaries DIR] [--runs DIR] [--only TARGET,…]
+//!       [--keep] [--expect CHECK]
+//! ```
+//! `--expect CHECK` turns the run into a test of the checker: it succeeds only if CHECK
+//! (`duplicated`, `one-decision`, …) found a violation — for a deliberately broken system.
+//!
+//! # Layout
+//!
+//! - [`rng`]: the small seeded random number generator behind every choice.
+//! - [`faults`]: targets, fault kinds and the seeded schedule.
+//! - [`system`]: the processes: start, signal, restart; the one place that says how.
+//! - [`inject`]: carrying out the schedule against the running system.
+//! - [`history`]: operations, attempts and outcomes, written as JSON lines.
+//! - [`workload`]: the clients, with idempotency keys and bounded retries.
+//! - [`observe`]: the final state, from every HTTP view and the streams.
+//! - [`checker`]: pure — history and final state in, violations out (and its self-test).
+//! - [`report`]: the tables and the summary line.
+//! - [`run`]: one run, start to end.
+
+mod checker;
+mod faults;
+mod history;
+mod inject;
+mod observe;
+mod report;
+mod rng;
+mod run;
+mod system;
+mod workload;
+
+use anyhow::{bail, Context};
+use checker::Check;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let (options, expect) = match parse(std::env::args().skip(1)) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            eprintln!("chaos: {error:#}");
+            return ExitCode::from(2);
+        }
+    };
+    // Ctrl-C drops the run, and with it the system: every child process is killed.
+    let finished = tokio::select! {
+        finished = run::run(options) => finished,
+        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+    };
+    match (finished, expect) {
+        (Ok(finished), None) if finished.verdict.passed() => ExitCode::SUCCESS,
+        (Ok(finished), Some(check)) if run::expected(&finished.verdict, check) => {
+            println!("chaos: as expected, the check `{}` found violations", check.name());
+            ExitCode::SUCCESS
+        }
+        (Ok(finished), Some(check)) => {
+            eprintln!("chaos: expected the check `{}` to find violations; it found none ({})", check.name(), finished.folder.display());
+            ExitCode::FAILURE
+        }
+        (Ok(finished), None) => {
+            eprintln!("chaos: FAILED — see {}", finished.folder.display());
+            ExitCode::FAILURE
+        }
+        (Err(error), _) => {
+            eprintln!("chaos: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<(run::Options, Option<Check>)> {
+    let binaries = harness::services::own_folder()?;
+    let mut options = run::Options {
+        seed: random_seed(),
+        duration: Duration::from_secs(60),
+        clients: 4,
+        settings: system::Settings {
+            binaries,
+            ack_wait: Duration::from_secs(4),
+            query_instances: 2,
+            rust_log: "info".into(),
+        },
+        runs: PathBuf::from("chaos-runs"),
+        converge_deadline: Duration::from_secs(60),
+        only: Vec::new(),
+        keep: false,
+    };
+    let mut expect = None;
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().with_context(|| format!("{flag} needs a value"));
+        let number = |text: String| text.parse::<u64>().with_context(|| format!("{flag} takes a number, not {text:?}"));
+        match flag.as_str() {
+            "--seed" => options.seed = number(value()?)?,
+            "--duration" => options.duration = Duration::from_secs(number(value()?)?),
+            "--clients" => options.clients = number(value()?)?.clamp(1, 64) as usize,
+            "--query-instances" => options.settings.query_instances = number(value()?)?.clamp(1, 8) as u8,
+            "--ack-wait-ms" => options.settings.ack_wait = Duration::from_millis(number(value()?)?),
+            "--converge-deadline" => options.converge_deadline = Duration::from_secs(number(value()?)?),
+            "--binaries" => options.settings.binaries = PathBuf::from(value()?),
+            "--runs" => options.runs = PathBuf::from(value()?),
+            "--only" => options.only = value()?.split(',').map(|s| s.trim().to_owned()).collect(),
+            "--keep" => options.keep = true,
+            "--expect" => {
+                let name = value()?;
+                let check = Check::ALL.into_iter().find(|c| c.name() == name);
+                let names: Vec<&str> = Check::ALL.iter().map(|c| c.name()).collect();
+                expect = Some(check.with_context(|| format!("--expect takes one of {}", names.join(", ")))?);
+            }
+            other => bail!("unknown argument {other:?} (see chaos/src/main.rs)"),
+        }
+    }
+    Ok((options, expect))
+}
+
+/// A seed from the clock, when none is given; printed at the start so the run can be
+/// repeated.
+fn random_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u64 ^ d.as_secs());
+    nanos % 1_000_000
+}

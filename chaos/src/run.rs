@@ -1,0 +1,291 @@
+//! One chaos run, start to end: start the system, run the clients and the fault schedule
+//! side by side with a live progress line, wait for the system to settle, read the final
+//! state, check it, report.
+
+use crate::checker::{self, Check, FinalState, View};
+use crate::faults::{self, Fault, Target, Window};
+use crate::history::{Clock, Operation, Outcome, Recorder};
+use crate::inject;
+use crate::observe;
+use crate::report::Report;
+use crate::rng::Rng;
+use crate::system::{Settings, System};
+use crate::workload::{self, Endpoints};
+use anyhow::Context;
+use harness::services::Service;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub seed: u64,
+    pub duration: Duration,
+    pub clients: usize,
+    pub settings: Settings,
+    /// Where run folders go; each run gets `<time>-seed-<S>` inside.
+    pub runs: PathBuf,
+    pub converge_deadline: Duration,
+    /// Only these processes get faults (all when empty).
+    pub only: Vec<String>,
+    /// Keep the run folder even when every check held.
+    pub keep: bool,
+}
+
+/// What the caller needs to set the exit status.
+pub struct Finished {
+    pub verdict: checker::Verdict,
+    pub folder: PathBuf,
+}
+
+pub async fn run(options: Options) -> anyhow::Result<Finished> {
+    let folder = options.runs.join(format!("{}-seed-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S"), options.seed));
+    std::fs::create_dir_all(&folder).with_context(|| format!("creating {}", folder.display()))?;
+    println!("chaos: seed {} (replay with SEED={}), {} s, run folder {}", options.seed, options.seed, options.duration.as_secs(), folder.display());
+
+    let system = System::start(options.settings.clone(), &folder).await?;
+    let mut rng = Rng::new(options.seed);
+    let schedule = plan(&mut rng, &options, &system.targets());
+    println!("fault schedule ({} faults):", schedule.len());
+    for fault in &schedule {
+        println!("  {fault}");
+    }
+    write_json(&folder.join("faults.json"), &schedule)?;
+    let endpoints = Endpoints {
+        posts: system.service_url(Service::Posts)?,
+        comments: system.service_url(Service::Comments)?,
+    };
+    let queries = system.query_targets();
+    let mut urls = Vec::new();
+    for target in &queries {
+        urls.push((target.to_string(), system.url(*target)?));
+    }
+    let (posts_url, comments_url) = (endpoints.posts.clone(), endpoints.comments.clone());
+    let nats_url = system.nats_url();
+    let logs = system.logs().to_owned();
+
+    // The workload and the faults run side by side; this task shows progress meanwhile and
+    // notices processes that exit by themselves.
+    let clock = Clock::start();
+    let recorder = Arc::new(Recorder::create(&folder.join("history.jsonl"))?);
+    let system = Arc::new(Mutex::new(system));
+    let until = clock.started() + options.duration;
+    let workload = tokio::spawn({
+        let (recorder, mut rng) = (recorder.clone(), rng.split());
+        async move { workload::run(endpoints, options.clients, &mut rng, until, recorder, clock).await }
+    });
+    let injector = tokio::spawn(inject::run(system.clone(), schedule.clone(), clock));
+    let mut crashes = Vec::new();
+    let progress = Progress::new(&options, &schedule);
+    while !workload.is_finished() || !injector.is_finished() {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        crashes.extend(system.lock().await.restart_crashed());
+        progress.show(&clock, &recorder);
+    }
+    progress.done();
+    workload.await.context("the workload task failed")??;
+    let injected = injector.await.context("the fault task failed")?;
+    write_json(&folder.join("faults-injected.json"), &injected)?;
+    let operations = recorder.finish()?;
+
+    // From the last fault healed or the last write answered, whichever came later.
+    let last_activity = injected
+        .iter()
+        .map(|i| i.healed_ms)
+        .chain(operations.iter().map(Operation::last_answer_ms))
+        .max()
+        .unwrap_or_default();
+    let js = observe::connect(&nats_url).await?;
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
+    println!("waiting for the system to settle (deadline {} s)…", options.converge_deadline.as_secs());
+    let settled = settle(&system, &js, &http, &urls, &posts_url, options.converge_deadline, &mut crashes).await;
+    let converged = settled.map(|at| Duration::from_millis(clock_ms_at(&clock, at).saturating_sub(last_activity)));
+
+    // A fresh query instance, replayed from the streams after the run.
+    let fresh = Target::Service { service: Service::Query, instance: queries.len() as u8 + 1 };
+    {
+        let mut system = system.lock().await;
+        system.add(fresh).await?;
+        system.wait_ready(Duration::from_secs(120)).await?;
+        urls.push((format!("{fresh} (fresh)"), system.url(fresh)?));
+    }
+    let mut state = observe_all(&js, &http, &urls, &posts_url, &comments_url, &operations).await?;
+    state.converged = converged;
+    state.crashes = crashes;
+    let verdict = checker::check(&operations, &state);
+
+    let report = Report {
+        seed: options.seed,
+        operations: &operations,
+        faults: &injected,
+        verdict: &verdict,
+        converged,
+        deadline: options.converge_deadline,
+    };
+    std::fs::write(folder.join("report.txt"), report.render(true)).context("writing report.txt")?;
+    print!("{}", report.render(false));
+    drop(system);
+    if verdict.passed() && !options.keep {
+        let _ = std::fs::remove_dir_all(&folder);
+    } else {
+        println!("history, faults, logs and report kept in {} (logs: {})", folder.display(), logs.display());
+    }
+    Ok(Finished { verdict, folder })
+}
+
+/// The seeded fault schedule. Faults start after a few seconds of normal work and are all
+/// healed a quarter of the run (5–15 s) before its end, so the last writes meet a system that
+/// is whole again.
+fn plan(rng: &mut Rng, options: &Options, targets: &[Target]) -> Vec<Fault> {
+    let quiet = (options.duration / 4).clamp(Duration::from_secs(5), Duration::from_secs(15));
+    let targets = targets
+        .iter()
+        .copied()
+        .filter(|t| options.only.is_empty() || options.only.contains(&t.to_string()))
+        .collect();
+    let window = Window {
+        from: Duration::from_secs(3).min(options.duration),
+        until: options.duration.saturating_sub(quiet),
+        ack_wait: options.settings.ack_wait,
+        targets,
+    };
+    faults::schedule(rng, &window)
+}
+
+fn clock_ms_at(clock: &Clock, at: Instant) -> u64 {
+    at.saturating_duration_since(clock.started()).as_millis() as u64
+}
+
+/// Polls until the system has settled: every service ready, no consumer with work left, no
+/// comment pending in any query instance, and the read models unchanged since the last look.
+/// Returns when that first held, or `None` at the deadline. (Settled is not correct: the
+/// checker judges that afterwards, so a buggy system still ends the wait.)
+async fn settle(
+    system: &Mutex<System>,
+    js: &async_nats::jetstream::Context,
+    http: &reqwest::Client,
+    queries: &[(String, String)],
+    posts_url: &str,
+    deadline: Duration,
+    crashes: &mut Vec<String>,
+) -> Option<Instant> {
+    let give_up = Instant::now() + deadline;
+    let mut previous: Option<Vec<View>> = None;
+    while Instant::now() < give_up {
+        crashes.extend(system.lock().await.restart_crashed());
+        let ready = system.lock().await.wait_ready(Duration::from_secs(1)).await.is_ok();
+        let mut views = Vec::new();
+        if ready {
+            for (name, url) in queries {
+                views.extend(observe::query_view(http, name, url).await.ok());
+            }
+            views.extend(observe::posts_view(http, posts_url).await.ok());
+        }
+        let idle = observe::backlog(js).await.is_ok_and(|busy| busy == 0);
+        let pending = views.iter().flat_map(|v| &v.comments).any(|c| c.status == "pending");
+        let complete = views.len() == queries.len() + 1;
+        if complete && idle && !pending && previous.as_ref() == Some(&views) {
+            return Some(Instant::now());
+        }
+        previous = complete.then_some(views);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    None
+}
+
+/// Every view, for the checker.
+async fn observe_all(
+    js: &async_nats::jetstream::Context,
+    http: &reqwest::Client,
+    queries: &[(String, String)],
+    posts_url: &str,
+    comments_url: &str,
+    operations: &[Operation],
+) -> anyhow::Result<FinalState> {
+    let posts = observe::posts_view(http, posts_url).await?;
+    // Comments are asked post by post: every post the posts service knows, and every post a
+    // client got a 201 for (in case the posts service lost one).
+    let mut post_ids: Vec<String> = posts.posts.iter().map(|p| p.id.clone()).collect();
+    post_ids.extend(operations.iter().filter_map(|op| match (op.kind, op.outcome()) {
+        (crate::history::Kind::Post, Outcome::Acknowledged(id)) => Some(id),
+        _ => None,
+    }));
+    post_ids.sort();
+    post_ids.dedup();
+    let comments = observe::comments_view(http, comments_url, &post_ids).await?;
+    let mut views = vec![posts, comments];
+    for (name, url) in queries {
+        views.push(observe::query_view(http, name, url).await?);
+    }
+    let streams = observe::streams(js).await?;
+    Ok(FinalState { views, streams, ..FinalState::default() })
+}
+
+fn write_json<T: serde::Serialize>(path: &std::path::Path, value: &T) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(value).context("serialising")?;
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// The live progress line: one line rewritten in place on a terminal, a line every ten
+/// seconds otherwise (CI logs).
+struct Progress {
+    schedule: Vec<Fault>,
+    duration: Duration,
+    terminal: bool,
+    last_line: std::sync::Mutex<Instant>,
+}
+
+impl Progress {
+    fn new(options: &Options, schedule: &[Fault]) -> Progress {
+        Progress {
+            schedule: schedule.to_vec(),
+            duration: options.duration,
+            terminal: std::io::stderr().is_terminal(),
+            last_line: std::sync::Mutex::new(Instant::now()),
+        }
+    }
+
+    fn show(&self, clock: &Clock, recorder: &Recorder) {
+        let now = Duration::from_millis(clock.ms());
+        let counts = recorder.counts();
+        let broken: Vec<String> = self
+            .schedule
+            .iter()
+            .filter(|f| f.at <= now && now < f.ends())
+            .map(|f| format!("{} {:?}", f.target, f.kind).to_lowercase())
+            .collect();
+        let line = format!(
+            "[{:>4}/{} s] writes {} ({} acknowledged, {} unknown, {} failed; {} retries) | {}",
+            now.as_secs(),
+            self.duration.as_secs(),
+            counts.total(),
+            counts.acknowledged,
+            counts.unknown,
+            counts.failed,
+            counts.retries,
+            if broken.is_empty() { "all up".to_owned() } else { broken.join(", ") }
+        );
+        if self.terminal {
+            eprint!("\r\x1b[2K{line}");
+        } else {
+            let mut last = self.last_line.lock().unwrap_or_else(|p| p.into_inner());
+            if last.elapsed() >= Duration::from_secs(10) {
+                eprintln!("{line}");
+                *last = Instant::now();
+            }
+        }
+    }
+
+    fn done(&self) {
+        if self.terminal {
+            eprintln!();
+        }
+    }
+}
+
+/// Whether the run ended as `--expect` asked: the named check found something.
+pub fn expected(verdict: &checker::Verdict, check: Check) -> bool {
+    verdict.of(check) > 0
+}
