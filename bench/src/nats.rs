@@ -4,8 +4,8 @@
 //! The two durability modes differ in one line of the server's configuration, exactly as
 //! `nats/nats.conf` and `nats/nats-lazy.conf` do.
 
-use harness::process::{free_port, log_tail, wait_for_port, Child};
 use anyhow::Context;
+use harness::process::{free_port, log_tail, wait_for_port, Child};
 use serde::Serialize;
 use std::path::Path;
 use std::process::Command;

@@ -28,7 +28,10 @@ impl Memory {
                 .with_context(|| format!("cannot read {line:?}"))?;
             Ok(kib / 1024.0)
         };
-        Ok(Memory { rss_mib: field("VmRSS:")?, peak_mib: field("VmHWM:")? })
+        Ok(Memory {
+            rss_mib: field("VmRSS:")?,
+            peak_mib: field("VmHWM:")?,
+        })
     }
 }
 
@@ -37,10 +40,18 @@ pub fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
     let path = format!("/proc/{pid}/stat");
     let stat = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
     // The command name (field 2) may contain spaces; the fields after its ')' do not.
-    let rest = stat.rsplit_once(')').map(|(_, rest)| rest).with_context(|| format!("cannot read {path}"))?;
+    let rest = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .with_context(|| format!("cannot read {path}"))?;
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // utime and stime are fields 14 and 15 of the file, 12 and 13 after the ')'.
-    let ticks = |n: usize| fields.get(n).and_then(|f| f.parse::<f64>().ok()).with_context(|| format!("cannot read {path}"));
+    let ticks = |n: usize| {
+        fields
+            .get(n)
+            .and_then(|f| f.parse::<f64>().ok())
+            .with_context(|| format!("cannot read {path}"))
+    };
     // Linux reports these in USER_HZ, which is 100 on every architecture it supports.
     Ok((ticks(11)? + ticks(12)?) / 100.0)
 }
@@ -55,13 +66,18 @@ pub struct CpuShare {
 impl CpuShare {
     /// Each process's median across runs (processes in the order of the first run).
     pub fn median_of(runs: &[Vec<CpuShare>]) -> Vec<CpuShare> {
-        let Some(first) = runs.first() else { return Vec::new() };
+        let Some(first) = runs.first() else {
+            return Vec::new();
+        };
         first
             .iter()
             .map(|share| CpuShare {
                 process: share.process.clone(),
                 cores: crate::stats::median(
-                    runs.iter().flatten().filter(|s| s.process == share.process).map(|s| s.cores),
+                    runs.iter()
+                        .flatten()
+                        .filter(|s| s.process == share.process)
+                        .map(|s| s.cores),
                 ),
             })
             .collect()
@@ -82,7 +98,10 @@ impl CpuMeter {
             .into_iter()
             .filter_map(|(name, pid)| cpu_seconds(pid).ok().map(|cpu| (name, pid, cpu)))
             .collect();
-        CpuMeter { started: Instant::now(), before }
+        CpuMeter {
+            started: Instant::now(),
+            before,
+        }
     }
 
     pub fn stop(self) -> Vec<CpuShare> {
@@ -90,7 +109,10 @@ impl CpuMeter {
         self.before
             .into_iter()
             .filter_map(|(process, pid, before)| {
-                cpu_seconds(pid).ok().map(|after| CpuShare { process, cores: (after - before) / wall })
+                cpu_seconds(pid).ok().map(|after| CpuShare {
+                    process,
+                    cores: (after - before) / wall,
+                })
             })
             .collect()
     }

@@ -6,8 +6,8 @@
 use crate::http;
 use crate::processes::Memory;
 use anyhow::{bail, Context};
-pub use harness::services::Service;
 use harness::process::{free_port, Child};
+pub use harness::services::Service;
 use hyper::StatusCode;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,11 +23,15 @@ pub fn build_release_binaries() -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut command = Command::new(cargo);
-    command.current_dir(&workspace).args(["build", "--release", "--quiet"]);
+    command
+        .current_dir(&workspace)
+        .args(["build", "--release", "--quiet"]);
     for service in Service::ALL {
         command.args(["-p", service.name()]);
     }
-    let status = command.status().context("running cargo build for the services")?;
+    let status = command
+        .status()
+        .context("running cargo build for the services")?;
     if !status.success() {
         bail!("building the services failed ({status})");
     }
@@ -66,7 +70,12 @@ impl Launcher {
         let log = self.logs.join(format!("{}-{port}.log", service.name()));
         let started = Instant::now();
         let child = Child::spawn(service.name(), command, &log)?;
-        Ok(Running { service, port, child, started })
+        Ok(Running {
+            service,
+            port,
+            child,
+            started,
+        })
     }
 
     /// Starts `services` together and waits until each says ready.
@@ -113,11 +122,15 @@ impl Running {
     }
 
     pub fn memory(&self) -> anyhow::Result<Memory> {
-        Memory::of(self.child.pid()).with_context(|| format!("reading the memory of {}", self.service.name()))
+        Memory::of(self.child.pid())
+            .with_context(|| format!("reading the memory of {}", self.service.name()))
     }
 }
 
 /// The running service `service` in `running`.
 pub fn find(running: &[Running], service: Service) -> anyhow::Result<&Running> {
-    running.iter().find(|r| r.service == service).with_context(|| format!("{} is not running", service.name()))
+    running
+        .iter()
+        .find(|r| r.service == service)
+        .with_context(|| format!("{} is not running", service.name()))
 }

@@ -6,10 +6,8 @@ use crate::history::context;
 use crate::nats::{Durability, NatsServer};
 use crate::processes::Memory;
 use crate::services::{find, Launcher, Running, Service};
-use anyhow::{bail, Context};
+use anyhow::bail;
 use async_nats::jetstream;
-use bus::StreamDef;
-use futures::TryStreamExt;
 use serde::Serialize;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -81,23 +79,7 @@ impl System {
     pub async fn settle(&self) -> anyhow::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(300);
         loop {
-            let mut busy = 0u64;
-            for stream in StreamDef::ALL {
-                let handle = self
-                    .js
-                    .get_stream(stream.name())
-                    .await
-                    .with_context(|| format!("finding stream {}", stream.name()))?;
-                let consumers: Vec<_> = handle
-                    .consumers()
-                    .try_collect()
-                    .await
-                    .with_context(|| format!("listing the consumers of {}", stream.name()))?;
-                busy += consumers
-                    .iter()
-                    .map(|c| c.num_pending + c.num_ack_pending as u64)
-                    .sum::<u64>();
-            }
+            let busy = harness::streams::backlog(&self.js).await?;
             if busy == 0 {
                 return Ok(());
             }

@@ -32,7 +32,10 @@ impl fmt::Display for Target {
         match self {
             Target::Nats(1) => write!(f, "nats"),
             Target::Nats(n) => write!(f, "nats-{n}"),
-            Target::Service { service, instance: 1 } => write!(f, "{}", service.name()),
+            Target::Service {
+                service,
+                instance: 1,
+            } => write!(f, "{}", service.name()),
             Target::Service { service, instance } => write!(f, "{}-{instance}", service.name()),
         }
     }
@@ -50,6 +53,17 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
+    pub const ALL: [FaultKind; 3] = [FaultKind::Kill, FaultKind::Pause, FaultKind::Stop];
+
+    /// The name `--kinds` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Kill => "kill",
+            FaultKind::Pause => "pause",
+            FaultKind::Stop => "stop",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             FaultKind::Kill => "SIGKILL + restart",
@@ -98,6 +112,8 @@ pub struct Window {
     /// The consumers' ack wait: a pause lasts longer than this.
     pub ack_wait: Duration,
     pub targets: Vec<Target>,
+    /// The kinds of fault to draw from (all three unless narrowed).
+    pub kinds: Vec<FaultKind>,
 }
 
 /// The seeded schedule: a fault every 1.5–5 s, each on a target that is not already broken,
@@ -107,10 +123,19 @@ pub fn schedule(rng: &mut Rng, window: &Window) -> Vec<Fault> {
     let mut faults: Vec<Fault> = Vec::new();
     let mut at = window.from;
     while at < window.until {
-        let kind = match rng.below(10) {
+        let drawn = match rng.below(10) {
             0..=3 => FaultKind::Kill,
             4..=6 => FaultKind::Pause,
             _ => FaultKind::Stop,
+        };
+        // Narrowed to fewer kinds, a kind left out is replaced by one of those allowed.
+        let kind = if window.kinds.contains(&drawn) {
+            drawn
+        } else {
+            let Some(&kind) = rng.pick(&window.kinds) else {
+                break;
+            };
+            kind
         };
         let length = match kind {
             FaultKind::Pause => window.ack_wait + rng.millis(1000, 3000),
@@ -124,7 +149,12 @@ pub fn schedule(rng: &mut Rng, window: &Window) -> Vec<Fault> {
             .collect();
         if let Some(&target) = rng.pick(&free) {
             if at + length <= window.until {
-                faults.push(Fault { at, kind, target, length });
+                faults.push(Fault {
+                    at,
+                    kind,
+                    target,
+                    length,
+                });
             }
         }
         at += rng.millis(1500, 5000);
@@ -138,12 +168,16 @@ mod tests {
 
     fn window() -> Window {
         let mut targets = vec![Target::Nats(1)];
-        targets.extend(Service::ALL.map(|service| Target::Service { service, instance: 1 }));
+        targets.extend(Service::ALL.map(|service| Target::Service {
+            service,
+            instance: 1,
+        }));
         Window {
             from: Duration::from_secs(3),
             until: Duration::from_secs(60),
             ack_wait: Duration::from_secs(4),
             targets,
+            kinds: FaultKind::ALL.to_vec(),
         }
     }
 

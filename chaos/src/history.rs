@@ -169,7 +169,8 @@ struct Recorded {
 
 impl Recorder {
     pub fn create(path: &Path) -> anyhow::Result<Recorder> {
-        let file = File::create(path).map_err(|e| anyhow::anyhow!("creating {}: {e}", path.display()))?;
+        let file =
+            File::create(path).map_err(|e| anyhow::anyhow!("creating {}: {e}", path.display()))?;
         Ok(Recorder {
             inner: Mutex::new(Recorded {
                 file: BufWriter::new(file),
@@ -208,7 +209,9 @@ impl Recorder {
     fn lock(&self) -> std::sync::MutexGuard<'_, Recorded> {
         // A panicking client cannot leave the history half-updated (each update is one
         // push), so a poisoned lock is still good to use.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -217,7 +220,11 @@ mod tests {
     use super::*;
 
     fn attempt(answer: Answer) -> Attempt {
-        Attempt { sent_ms: 0, answered_ms: 1, answer }
+        Attempt {
+            sent_ms: 0,
+            answered_ms: 1,
+            answer,
+        }
     }
 
     fn operation(answers: Vec<Answer>) -> Operation {
@@ -233,12 +240,26 @@ mod tests {
 
     #[test]
     fn outcome_is_acknowledged_if_any_attempt_got_201_else_unknown_if_any_was_open() {
-        let unknown = || Answer::Unknown { reason: "timeout".into() };
-        let failed = || Answer::Failed { status: 503, error: "nothing was written".into() };
+        let unknown = || Answer::Unknown {
+            reason: "timeout".into(),
+        };
+        let failed = || Answer::Failed {
+            status: 503,
+            error: "nothing was written".into(),
+        };
         let created = || Answer::Created { id: "p1".into() };
-        assert_eq!(operation(vec![unknown(), created()]).outcome(), Outcome::Acknowledged("p1".into()));
-        assert_eq!(operation(vec![unknown(), failed()]).outcome(), Outcome::Unknown);
-        assert_eq!(operation(vec![failed(), failed()]).outcome(), Outcome::Failed);
+        assert_eq!(
+            operation(vec![unknown(), created()]).outcome(),
+            Outcome::Acknowledged("p1".into())
+        );
+        assert_eq!(
+            operation(vec![unknown(), failed()]).outcome(),
+            Outcome::Unknown
+        );
+        assert_eq!(
+            operation(vec![failed(), failed()]).outcome(),
+            Outcome::Failed
+        );
     }
 
     #[test]

@@ -64,11 +64,17 @@ async fn inject(system: &Mutex<System>, fault: Fault, clock: Clock) -> Injected 
             let child = system.lock().await.take(target);
             match child {
                 Ok(Some(mut child)) => {
-                    let signal = if fault.kind == FaultKind::Kill { Signal::KILL } else { Signal::TERM };
+                    let signal = if fault.kind == FaultKind::Kill {
+                        Signal::KILL
+                    } else {
+                        Signal::TERM
+                    };
                     note(child.signal(signal));
                     match child.wait_exit(STOP_GRACE).await {
                         Ok(true) => {}
-                        Ok(false) => note(Err(anyhow::anyhow!("{target} ignored {signal:?}; killed"))),
+                        Ok(false) => {
+                            note(Err(anyhow::anyhow!("{target} ignored {signal:?}; killed")))
+                        }
                         Err(error) => note(Err(error)),
                     }
                     // Dropping the guard reaps the process (and kills it, if it still runs).
@@ -81,5 +87,10 @@ async fn inject(system: &Mutex<System>, fault: Fault, clock: Clock) -> Injected 
             note(system.lock().await.restart(target));
         }
     }
-    Injected { fault, started_ms, healed_ms: clock.ms(), notes }
+    Injected {
+        fault,
+        started_ms,
+        healed_ms: clock.ms(),
+        notes,
+    }
 }

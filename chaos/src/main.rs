@@ -9,7 +9,7 @@
 //! ```text
 //! chaos [--seed N] [--duration S] [--clients N] [--query-instances N] [--ack-wait-ms MS]
 //!       [--converge-deadline S] [--binaries DIR] [--runs DIR] [--only TARGET,…]
-//!       [--keep] [--expect CHECK]
+//!       [--kinds kill,pause,stop] [--keep] [--expect CHECK]
 //! ```
 //! `--expect CHECK` turns the run into a test of the checker: it succeeds only if CHECK
 //! (`duplicated`, `one-decision`, …) found a violation — for a deliberately broken system.
@@ -40,6 +40,7 @@ mod workload;
 
 use anyhow::{bail, Context};
 use checker::Check;
+use faults::FaultKind;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -61,11 +62,18 @@ async fn main() -> ExitCode {
     match (finished, expect) {
         (Ok(finished), None) if finished.verdict.passed() => ExitCode::SUCCESS,
         (Ok(finished), Some(check)) if run::expected(&finished.verdict, check) => {
-            println!("chaos: as expected, the check `{}` found violations", check.name());
+            println!(
+                "chaos: as expected, the check `{}` found violations",
+                check.name()
+            );
             ExitCode::SUCCESS
         }
         (Ok(finished), Some(check)) => {
-            eprintln!("chaos: expected the check `{}` to find violations; it found none ({})", check.name(), finished.folder.display());
+            eprintln!(
+                "chaos: expected the check `{}` to find violations; it found none ({})",
+                check.name(),
+                finished.folder.display()
+            );
             ExitCode::FAILURE
         }
         (Ok(finished), None) => {
@@ -94,28 +102,52 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<(run::Options
         runs: PathBuf::from("chaos-runs"),
         converge_deadline: Duration::from_secs(60),
         only: Vec::new(),
+        kinds: FaultKind::ALL.to_vec(),
         keep: false,
     };
     let mut expect = None;
     while let Some(flag) = args.next() {
         let mut value = || args.next().with_context(|| format!("{flag} needs a value"));
-        let number = |text: String| text.parse::<u64>().with_context(|| format!("{flag} takes a number, not {text:?}"));
+        let number = |text: String| {
+            text.parse::<u64>()
+                .with_context(|| format!("{flag} takes a number, not {text:?}"))
+        };
         match flag.as_str() {
             "--seed" => options.seed = number(value()?)?,
             "--duration" => options.duration = Duration::from_secs(number(value()?)?),
             "--clients" => options.clients = number(value()?)?.clamp(1, 64) as usize,
-            "--query-instances" => options.settings.query_instances = number(value()?)?.clamp(1, 8) as u8,
+            "--query-instances" => {
+                options.settings.query_instances = number(value()?)?.clamp(1, 8) as u8
+            }
             "--ack-wait-ms" => options.settings.ack_wait = Duration::from_millis(number(value()?)?),
-            "--converge-deadline" => options.converge_deadline = Duration::from_secs(number(value()?)?),
+            "--converge-deadline" => {
+                options.converge_deadline = Duration::from_secs(number(value()?)?)
+            }
             "--binaries" => options.settings.binaries = PathBuf::from(value()?),
             "--runs" => options.runs = PathBuf::from(value()?),
             "--only" => options.only = value()?.split(',').map(|s| s.trim().to_owned()).collect(),
+            "--kinds" => {
+                let names = value()?;
+                options.kinds = names
+                    .split(',')
+                    .map(|name| {
+                        FaultKind::ALL
+                            .into_iter()
+                            .find(|k| k.name() == name.trim())
+                            .with_context(|| {
+                                format!("--kinds takes kill, pause and stop, not {name:?}")
+                            })
+                    })
+                    .collect::<anyhow::Result<_>>()?;
+            }
             "--keep" => options.keep = true,
             "--expect" => {
                 let name = value()?;
                 let check = Check::ALL.into_iter().find(|c| c.name() == name);
                 let names: Vec<&str> = Check::ALL.iter().map(|c| c.name()).collect();
-                expect = Some(check.with_context(|| format!("--expect takes one of {}", names.join(", ")))?);
+                expect = Some(
+                    check.with_context(|| format!("--expect takes one of {}", names.join(", ")))?,
+                );
             }
             other => bail!("unknown argument {other:?} (see chaos/src/main.rs)"),
         }

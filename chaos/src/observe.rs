@@ -7,7 +7,7 @@ use anyhow::Context;
 use async_nats::jetstream::{self, consumer::pull::OrderedConfig};
 use bus::event::{Event, EventBody};
 use bus::streams::StreamDef;
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -44,22 +44,45 @@ struct ServiceComment {
     status: String,
 }
 
-async fn get<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: &str) -> anyhow::Result<T> {
-    let response = http.get(url).send().await.with_context(|| format!("GET {url}"))?;
+async fn get<T: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    url: &str,
+) -> anyhow::Result<T> {
+    let response = http
+        .get(url)
+        .send()
+        .await
+        .with_context(|| format!("GET {url}"))?;
     let status = response.status();
     anyhow::ensure!(status.is_success(), "GET {url} answered {status}");
-    response.json().await.with_context(|| format!("reading the answer of GET {url}"))
+    response
+        .json()
+        .await
+        .with_context(|| format!("reading the answer of GET {url}"))
 }
 
 /// A query instance's read model.
 pub async fn query_view(http: &reqwest::Client, name: &str, base: &str) -> anyhow::Result<View> {
     let posts: Vec<QueryPost> = get(http, &format!("{base}/posts")).await?;
-    let mut view = View { name: name.to_owned(), holds: Holds::Both, is_read_model: true, ..View::default() };
+    let mut view = View {
+        name: name.to_owned(),
+        holds: Holds::Both,
+        is_read_model: true,
+        ..View::default()
+    };
     for post in posts {
         for c in post.comments {
-            view.comments.push(CommentEntry { id: c.id, post_id: post.id.clone(), content: c.content, status: c.status });
+            view.comments.push(CommentEntry {
+                id: c.id,
+                post_id: post.id.clone(),
+                content: c.content,
+                status: c.status,
+            });
         }
-        view.posts.push(PostEntry { id: post.id, title: post.title });
+        view.posts.push(PostEntry {
+            id: post.id,
+            title: post.title,
+        });
     }
     Ok(view)
 }
@@ -69,9 +92,17 @@ pub async fn posts_view(http: &reqwest::Client, base: &str) -> anyhow::Result<Vi
     let posts: Vec<PostEntry> = get::<Vec<ServicePost>>(http, &format!("{base}/posts"))
         .await?
         .into_iter()
-        .map(|p| PostEntry { id: p.id, title: p.title })
+        .map(|p| PostEntry {
+            id: p.id,
+            title: p.title,
+        })
         .collect();
-    Ok(View { name: "posts".into(), holds: Holds::Posts, posts, ..View::default() })
+    Ok(View {
+        name: "posts".into(),
+        holds: Holds::Posts,
+        posts,
+        ..View::default()
+    })
 }
 
 #[derive(Deserialize)]
@@ -81,10 +112,15 @@ struct ServicePost {
 }
 
 /// The comments service's comments, asked post by post for every post in `post_ids`.
-pub async fn comments_view(http: &reqwest::Client, base: &str, post_ids: &[String]) -> anyhow::Result<View> {
+pub async fn comments_view(
+    http: &reqwest::Client,
+    base: &str,
+    post_ids: &[String],
+) -> anyhow::Result<View> {
     let mut comments = Vec::new();
     for post in post_ids {
-        let answer: Vec<ServiceComment> = get(http, &format!("{base}/posts/{post}/comments")).await?;
+        let answer: Vec<ServiceComment> =
+            get(http, &format!("{base}/posts/{post}/comments")).await?;
         comments.extend(answer.into_iter().map(|c| CommentEntry {
             id: c.id,
             post_id: c.post_id,
@@ -92,7 +128,12 @@ pub async fn comments_view(http: &reqwest::Client, base: &str, post_ids: &[Strin
             status: c.status,
         }));
     }
-    Ok(View { name: "comments".into(), holds: Holds::Comments, comments, ..View::default() })
+    Ok(View {
+        name: "comments".into(),
+        holds: Holds::Comments,
+        comments,
+        ..View::default()
+    })
 }
 
 /// Everything in POSTS, COMMENTS and MODERATION, read with an ordered consumer from the
@@ -102,15 +143,24 @@ pub async fn streams(js: &jetstream::Context) -> anyhow::Result<StreamFacts> {
     for stream in StreamDef::ALL {
         for event in read_stream(js, stream.name()).await? {
             match event.body {
-                EventBody::PostCreated(p) => facts.posts_created.push(PostEntry { id: p.id.to_string(), title: p.title }),
+                EventBody::PostCreated(p) => facts.posts_created.push(PostEntry {
+                    id: p.id.to_string(),
+                    title: p.title,
+                }),
                 EventBody::CommentCreated(c) => facts.comments_created.push(CommentEntry {
                     id: c.id.to_string(),
                     post_id: c.post_id.to_string(),
                     content: c.content,
                     status: "pending".into(),
                 }),
-                EventBody::CommentModerated(m) => facts.moderated.push((m.id.to_string(), status_name(&m.status))),
-                EventBody::CommentUpdated(u) => facts.updated.push((u.id.to_string(), status_name(&u.status), u.version)),
+                EventBody::CommentModerated(m) => facts
+                    .moderated
+                    .push((m.id.to_string(), status_name(&m.status))),
+                EventBody::CommentUpdated(u) => {
+                    facts
+                        .updated
+                        .push((u.id.to_string(), status_name(&u.status), u.version))
+                }
             }
         }
     }
@@ -118,12 +168,23 @@ pub async fn streams(js: &jetstream::Context) -> anyhow::Result<StreamFacts> {
 }
 
 fn status_name(status: &bus::event::CommentStatus) -> String {
-    serde_json::to_value(status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 async fn read_stream(js: &jetstream::Context, name: &str) -> anyhow::Result<Vec<Event>> {
-    let mut stream = js.get_stream(name).await.with_context(|| format!("finding stream {name}"))?;
-    let last = stream.info().await.with_context(|| format!("asking about stream {name}"))?.state.last_sequence;
+    let mut stream = js
+        .get_stream(name)
+        .await
+        .with_context(|| format!("finding stream {name}"))?;
+    let last = stream
+        .info()
+        .await
+        .with_context(|| format!("asking about stream {name}"))?
+        .state
+        .last_sequence;
     let mut events = Vec::new();
     if last == 0 {
         return Ok(events);
@@ -132,11 +193,17 @@ async fn read_stream(js: &jetstream::Context, name: &str) -> anyhow::Result<Vec<
         .create_consumer(OrderedConfig::default())
         .await
         .with_context(|| format!("reading stream {name}"))?;
-    let mut messages = consumer.messages().await.with_context(|| format!("reading stream {name}"))?;
+    let mut messages = consumer
+        .messages()
+        .await
+        .with_context(|| format!("reading stream {name}"))?;
     let read = async {
         while let Some(message) = messages.next().await {
             let message = message.with_context(|| format!("reading stream {name}"))?;
-            let sequence = message.info().map_err(|e| anyhow::anyhow!("{e}"))?.stream_sequence;
+            let sequence = message
+                .info()
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .stream_sequence;
             // Anything that is not one of our events is reported by the checker as missing
             // data, not here as an error.
             if let Ok(event) = Event::from_json(&message.payload) {
@@ -152,20 +219,4 @@ async fn read_stream(js: &jetstream::Context, name: &str) -> anyhow::Result<Vec<
         .await
         .with_context(|| format!("reading stream {name} took over two minutes"))??;
     Ok(events)
-}
-
-/// Messages every durable consumer still has to deliver or to see acknowledged: 0 when the
-/// system has finished all the work it was given.
-pub async fn backlog(js: &jetstream::Context) -> anyhow::Result<u64> {
-    let mut busy = 0;
-    for stream in StreamDef::ALL {
-        let handle = js.get_stream(stream.name()).await.with_context(|| format!("finding stream {}", stream.name()))?;
-        let consumers: Vec<_> = handle
-            .consumers()
-            .try_collect()
-            .await
-            .with_context(|| format!("listing the consumers of {}", stream.name()))?;
-        busy += consumers.iter().map(|c| c.num_pending + c.num_ack_pending as u64).sum::<u64>();
-    }
-    Ok(busy)
 }

@@ -2,7 +2,7 @@
 //! of violations, the violations themselves (naming the operations involved), and the one
 //! summary line a script or a person reads first.
 
-use crate::checker::{Check, Class, Verdict};
+use crate::checker::{Check, Class, Verdict, Violation};
 use crate::history::{Counts, Kind, Operation, Outcome};
 use crate::inject::Injected;
 use std::fmt::Write;
@@ -57,23 +57,41 @@ impl Report<'_> {
 
     fn operations_table(&self, out: &mut String) {
         let count = |kind: Kind, outcome: fn(&Outcome) -> bool| {
-            self.operations.iter().filter(|op| op.kind == kind && outcome(&op.outcome())).count()
+            self.operations
+                .iter()
+                .filter(|op| op.kind == kind && outcome(&op.outcome()))
+                .count()
         };
         let retried = |kind: Kind| {
-            self.operations.iter().filter(|op| op.kind == kind && op.attempts.len() > 1).count()
+            self.operations
+                .iter()
+                .filter(|op| op.kind == kind && op.attempts.len() > 1)
+                .count()
         };
         let _ = writeln!(out, "\nOperations\n");
         let _ = writeln!(out, "| outcome | posts | comments |");
         let _ = writeln!(out, "| --- | ---: | ---: |");
         let rows: [(&str, fn(&Outcome) -> bool); 3] = [
-            ("acknowledged (201)", |o| matches!(o, Outcome::Acknowledged(_))),
+            ("acknowledged (201)", |o| {
+                matches!(o, Outcome::Acknowledged(_))
+            }),
             ("outcome unknown", |o| *o == Outcome::Unknown),
             ("failed definitely", |o| *o == Outcome::Failed),
         ];
         for (label, outcome) in rows {
-            let _ = writeln!(out, "| {label} | {} | {} |", count(Kind::Post, outcome), count(Kind::Comment, outcome));
+            let _ = writeln!(
+                out,
+                "| {label} | {} | {} |",
+                count(Kind::Post, outcome),
+                count(Kind::Comment, outcome)
+            );
         }
-        let _ = writeln!(out, "| retried at least once | {} | {} |", retried(Kind::Post), retried(Kind::Comment));
+        let _ = writeln!(
+            out,
+            "| retried at least once | {} | {} |",
+            retried(Kind::Post),
+            retried(Kind::Comment)
+        );
     }
 
     fn faults_table(&self, out: &mut String) {
@@ -107,17 +125,48 @@ impl Report<'_> {
         if violations.is_empty() {
             return;
         }
-        let _ = writeln!(out, "\nViolations ({})\n", violations.len());
-        let shown = if all { violations.len() } else { SHOWN };
-        for violation in violations.iter().take(shown) {
-            let _ = writeln!(out, "- {violation}");
+        // The same finding in several views is one line naming the views.
+        let mut grouped: Vec<(&Violation, Vec<&str>)> = Vec::new();
+        for violation in violations {
+            let same = |(v, _): &&mut (&Violation, Vec<&str>)| {
+                (v.check, &v.operation, &v.detail)
+                    == (violation.check, &violation.operation, &violation.detail)
+            };
+            match grouped.iter_mut().find(same) {
+                Some((_, views)) => views.extend(violation.view.as_deref()),
+                None => grouped.push((violation, violation.view.as_deref().into_iter().collect())),
+            }
         }
-        if violations.len() > shown {
-            let _ = writeln!(out, "- … and {} more (all in report.txt)", violations.len() - shown);
+        let _ = writeln!(
+            out,
+            "\nViolations ({}, {} distinct)\n",
+            violations.len(),
+            grouped.len()
+        );
+        let shown = if all { grouped.len() } else { SHOWN };
+        for (violation, views) in grouped.iter().take(shown) {
+            let _ = write!(out, "- [{}]", violation.check.name());
+            if let Some(op) = &violation.operation {
+                let _ = write!(out, " {op}");
+            }
+            if !views.is_empty() {
+                let _ = write!(out, " in {}", views.join(", "));
+            }
+            let _ = writeln!(out, ": {}", violation.detail);
+        }
+        if grouped.len() > shown {
+            let _ = writeln!(
+                out,
+                "- … and {} more (all in report.txt)",
+                grouped.len() - shown
+            );
         }
         // The operations involved, with every attempt, so a failure can be understood
         // without opening the history.
-        let mut involved: Vec<&str> = violations.iter().filter_map(|v| v.operation.as_deref()).collect();
+        let mut involved: Vec<&str> = violations
+            .iter()
+            .filter_map(|v| v.operation.as_deref())
+            .collect();
         involved.sort_unstable();
         involved.dedup();
         let _ = writeln!(out, "\nOperations involved ({})\n", involved.len());
@@ -126,9 +175,22 @@ impl Report<'_> {
                 let attempts: Vec<String> = op
                     .attempts
                     .iter()
-                    .map(|a| format!("{:.1} s: {}", a.sent_ms as f64 / 1000.0, serde_json::to_string(&a.answer).unwrap_or_default()))
+                    .map(|a| {
+                        format!(
+                            "{:.1} s: {}",
+                            a.sent_ms as f64 / 1000.0,
+                            serde_json::to_string(&a.answer).unwrap_or_default()
+                        )
+                    })
                     .collect();
-                let _ = writeln!(out, "- {id} {:?} key {} {:?}: {}", op.kind, op.key, op.text, attempts.join(" → "));
+                let _ = writeln!(
+                    out,
+                    "- {id} {:?} key {} {:?}: {}",
+                    op.kind,
+                    op.key,
+                    op.text,
+                    attempts.join(" → ")
+                );
             }
         }
     }

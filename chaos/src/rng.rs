@@ -61,7 +61,10 @@ mod tests {
         let (mut a, mut b) = (Rng::new(7), Rng::new(7));
         let first: Vec<u64> = (0..5).map(|_| a.next_u64()).collect();
         assert_eq!(first, (0..5).map(|_| b.next_u64()).collect::<Vec<_>>());
-        assert_ne!(first, (0..5).map(|_| Rng::new(8).next_u64()).collect::<Vec<_>>());
+        assert_ne!(
+            first,
+            (0..5).map(|_| Rng::new(8).next_u64()).collect::<Vec<_>>()
+        );
     }
 
     #[test]

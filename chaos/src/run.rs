@@ -3,7 +3,7 @@
 //! state, check it, report.
 
 use crate::checker::{self, Check, FinalState, View};
-use crate::faults::{self, Fault, Target, Window};
+use crate::faults::{self, Fault, FaultKind, Target, Window};
 use crate::history::{Clock, Operation, Outcome, Recorder};
 use crate::inject;
 use crate::observe;
@@ -30,6 +30,8 @@ pub struct Options {
     pub converge_deadline: Duration,
     /// Only these processes get faults (all when empty).
     pub only: Vec<String>,
+    /// Only these kinds of fault.
+    pub kinds: Vec<FaultKind>,
     /// Keep the run folder even when every check held.
     pub keep: bool,
 }
@@ -41,9 +43,19 @@ pub struct Finished {
 }
 
 pub async fn run(options: Options) -> anyhow::Result<Finished> {
-    let folder = options.runs.join(format!("{}-seed-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S"), options.seed));
+    let folder = options.runs.join(format!(
+        "{}-seed-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S"),
+        options.seed
+    ));
     std::fs::create_dir_all(&folder).with_context(|| format!("creating {}", folder.display()))?;
-    println!("chaos: seed {} (replay with SEED={}), {} s, run folder {}", options.seed, options.seed, options.duration.as_secs(), folder.display());
+    println!(
+        "chaos: seed {} (replay with SEED={}), {} s, run folder {}",
+        options.seed,
+        options.seed,
+        options.duration.as_secs(),
+        folder.display()
+    );
 
     let system = System::start(options.settings.clone(), &folder).await?;
     let mut rng = Rng::new(options.seed);
@@ -98,13 +110,31 @@ pub async fn run(options: Options) -> anyhow::Result<Finished> {
         .max()
         .unwrap_or_default();
     let js = observe::connect(&nats_url).await?;
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
-    println!("waiting for the system to settle (deadline {} s)…", options.converge_deadline.as_secs());
-    let settled = settle(&system, &js, &http, &urls, &posts_url, options.converge_deadline, &mut crashes).await;
-    let converged = settled.map(|at| Duration::from_millis(clock_ms_at(&clock, at).saturating_sub(last_activity)));
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    println!(
+        "waiting for the system to settle (deadline {} s)…",
+        options.converge_deadline.as_secs()
+    );
+    let settled = settle(
+        &system,
+        &js,
+        &http,
+        &urls,
+        &posts_url,
+        options.converge_deadline,
+        &mut crashes,
+    )
+    .await;
+    let converged = settled
+        .map(|at| Duration::from_millis(clock_ms_at(&clock, at).saturating_sub(last_activity)));
 
     // A fresh query instance, replayed from the streams after the run.
-    let fresh = Target::Service { service: Service::Query, instance: queries.len() as u8 + 1 };
+    let fresh = Target::Service {
+        service: Service::Query,
+        instance: queries.len() as u8 + 1,
+    };
     {
         let mut system = system.lock().await;
         system.add(fresh).await?;
@@ -130,7 +160,11 @@ pub async fn run(options: Options) -> anyhow::Result<Finished> {
     if verdict.passed() && !options.keep {
         let _ = std::fs::remove_dir_all(&folder);
     } else {
-        println!("history, faults, logs and report kept in {} (logs: {})", folder.display(), logs.display());
+        println!(
+            "history, faults, logs and report kept in {} (logs: {})",
+            folder.display(),
+            logs.display()
+        );
     }
     Ok(Finished { verdict, folder })
 }
@@ -150,6 +184,7 @@ fn plan(rng: &mut Rng, options: &Options, targets: &[Target]) -> Vec<Fault> {
         until: options.duration.saturating_sub(quiet),
         ack_wait: options.settings.ack_wait,
         targets,
+        kinds: options.kinds.clone(),
     };
     faults::schedule(rng, &window)
 }
@@ -175,7 +210,12 @@ async fn settle(
     let mut previous: Option<Vec<View>> = None;
     while Instant::now() < give_up {
         crashes.extend(system.lock().await.restart_crashed());
-        let ready = system.lock().await.wait_ready(Duration::from_secs(1)).await.is_ok();
+        let ready = system
+            .lock()
+            .await
+            .wait_ready(Duration::from_secs(1))
+            .await
+            .is_ok();
         let mut views = Vec::new();
         if ready {
             for (name, url) in queries {
@@ -183,8 +223,13 @@ async fn settle(
             }
             views.extend(observe::posts_view(http, posts_url).await.ok());
         }
-        let idle = observe::backlog(js).await.is_ok_and(|busy| busy == 0);
-        let pending = views.iter().flat_map(|v| &v.comments).any(|c| c.status == "pending");
+        let idle = harness::streams::backlog(js)
+            .await
+            .is_ok_and(|busy| busy == 0);
+        let pending = views
+            .iter()
+            .flat_map(|v| &v.comments)
+            .any(|c| c.status == "pending");
         let complete = views.len() == queries.len() + 1;
         if complete && idle && !pending && previous.as_ref() == Some(&views) {
             return Some(Instant::now());
@@ -208,10 +253,14 @@ async fn observe_all(
     // Comments are asked post by post: every post the posts service knows, and every post a
     // client got a 201 for (in case the posts service lost one).
     let mut post_ids: Vec<String> = posts.posts.iter().map(|p| p.id.clone()).collect();
-    post_ids.extend(operations.iter().filter_map(|op| match (op.kind, op.outcome()) {
-        (crate::history::Kind::Post, Outcome::Acknowledged(id)) => Some(id),
-        _ => None,
-    }));
+    post_ids.extend(
+        operations
+            .iter()
+            .filter_map(|op| match (op.kind, op.outcome()) {
+                (crate::history::Kind::Post, Outcome::Acknowledged(id)) => Some(id),
+                _ => None,
+            }),
+    );
     post_ids.sort();
     post_ids.dedup();
     let comments = observe::comments_view(http, comments_url, &post_ids).await?;
@@ -220,7 +269,11 @@ async fn observe_all(
         views.push(observe::query_view(http, name, url).await?);
     }
     let streams = observe::streams(js).await?;
-    Ok(FinalState { views, streams, ..FinalState::default() })
+    Ok(FinalState {
+        views,
+        streams,
+        ..FinalState::default()
+    })
 }
 
 fn write_json<T: serde::Serialize>(path: &std::path::Path, value: &T) -> anyhow::Result<()> {
@@ -265,7 +318,11 @@ impl Progress {
             counts.unknown,
             counts.failed,
             counts.retries,
-            if broken.is_empty() { "all up".to_owned() } else { broken.join(", ") }
+            if broken.is_empty() {
+                "all up".to_owned()
+            } else {
+                broken.join(", ")
+            }
         );
         if self.terminal {
             eprint!("\r\x1b[2K{line}");

@@ -39,14 +39,38 @@ pub struct System {
     settings: Settings,
     /// nats-server first, then the services; [`Drop`] stops them in reverse.
     processes: Vec<Process>,
-    store: PathBuf,
+    nats_config: PathBuf,
     logs: PathBuf,
 }
 
-/// Where the repository's own nats-server configuration is; command-line flags override its
-/// ports and store, so the run uses the same server settings (fsync before ack) as `make run`.
-fn nats_config() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../nats/nats.conf")
+/// The repository's own nats-server configuration (`nats/nats.conf`, what `make run` uses:
+/// fsync before every ack, and whatever users it defines), with its store moved into the run
+/// folder. nats-server refuses `-sd` beside a `store_dir` in the file, so the line is
+/// rewritten; ports are overridden by flags.
+fn write_nats_config(folder: &Path, store: &Path) -> anyhow::Result<PathBuf> {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../nats/nats.conf");
+    let text =
+        std::fs::read_to_string(&repo).with_context(|| format!("reading {}", repo.display()))?;
+    let mut moved = false;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| match line.trim_start().strip_prefix("store_dir") {
+            Some(_) => {
+                moved = true;
+                format!("  store_dir: {store:?}")
+            }
+            None => line.to_owned(),
+        })
+        .collect();
+    anyhow::ensure!(
+        moved,
+        "{} has no store_dir line to point at the run folder",
+        repo.display()
+    );
+    let config = folder.join("nats.conf");
+    std::fs::write(&config, lines.join("\n") + "\n")
+        .with_context(|| format!("writing {}", config.display()))?;
+    Ok(config)
 }
 
 impl System {
@@ -54,14 +78,27 @@ impl System {
     pub async fn start(settings: Settings, folder: &Path) -> anyhow::Result<System> {
         let logs = folder.join("logs");
         std::fs::create_dir_all(&logs).with_context(|| format!("creating {}", logs.display()))?;
-        let mut system = System { settings, processes: Vec::new(), store: folder.join("nats-store"), logs };
+        let nats_config = write_nats_config(folder, &folder.join("nats-store"))?;
+        let mut system = System {
+            settings,
+            processes: Vec::new(),
+            nats_config,
+            logs,
+        };
         let mut targets = vec![Target::Nats(1)];
-        targets.extend([Service::Posts, Service::Comments, Service::Moderation].map(|service| Target::Service {
-            service,
-            instance: 1,
-        }));
+        targets.extend(
+            [Service::Posts, Service::Comments, Service::Moderation].map(|service| {
+                Target::Service {
+                    service,
+                    instance: 1,
+                }
+            }),
+        );
         for instance in 1..=system.settings.query_instances {
-            targets.push(Target::Service { service: Service::Query, instance });
+            targets.push(Target::Service {
+                service: Service::Query,
+                instance,
+            });
         }
         for target in targets {
             system.add(target).await?;
@@ -73,7 +110,11 @@ impl System {
     /// Adds and starts one more process (the fresh query instance, at the end of a run).
     pub async fn add(&mut self, target: Target) -> anyhow::Result<()> {
         let port = free_port()?;
-        self.processes.push(Process { target, port, child: None });
+        self.processes.push(Process {
+            target,
+            port,
+            child: None,
+        });
         self.restart(target)?;
         if let Target::Nats(_) = target {
             let process = self.process_mut(target)?;
@@ -92,15 +133,16 @@ impl System {
                 let mut command = Command::new(bus::testing::nats_server_binary());
                 command
                     .arg("-c")
-                    .arg(nats_config())
+                    .arg(&self.nats_config)
                     .args(["-a", "127.0.0.1", "-p", &port.to_string()])
-                    .args(["-m", &free_port()?.to_string()])
-                    .arg("-sd")
-                    .arg(&self.store);
+                    .args(["-m", &free_port()?.to_string()]);
                 Ok(command)
             }
             Target::Service { service, instance } => {
-                let extra_env = [("NATS_ACK_WAIT_MS".to_owned(), self.settings.ack_wait.as_millis().to_string())];
+                let extra_env = [(
+                    "NATS_ACK_WAIT_MS".to_owned(),
+                    self.settings.ack_wait.as_millis().to_string(),
+                )];
                 let instance_name = format!("{}-{instance}", service.name());
                 let nats_url = self.nats_url();
                 let launch = Launch {
@@ -170,7 +212,15 @@ impl System {
     pub fn query_targets(&self) -> Vec<Target> {
         self.targets()
             .into_iter()
-            .filter(|t| matches!(t, Target::Service { service: Service::Query, .. }))
+            .filter(|t| {
+                matches!(
+                    t,
+                    Target::Service {
+                        service: Service::Query,
+                        ..
+                    }
+                )
+            })
             .collect()
     }
 
@@ -179,11 +229,17 @@ impl System {
     }
 
     pub fn service_url(&self, service: Service) -> anyhow::Result<String> {
-        self.url(Target::Service { service, instance: 1 })
+        self.url(Target::Service {
+            service,
+            instance: 1,
+        })
     }
 
     pub fn nats_url(&self) -> String {
-        let port = self.process(Target::Nats(1)).map(|p| p.port).unwrap_or_default();
+        let port = self
+            .process(Target::Nats(1))
+            .map(|p| p.port)
+            .unwrap_or_default();
         format!("nats://127.0.0.1:{port}")
     }
 
@@ -194,14 +250,20 @@ impl System {
     /// Waits until every service answers `GET /health` with 200.
     pub async fn wait_ready(&mut self, timeout: Duration) -> anyhow::Result<()> {
         let deadline = Instant::now() + timeout;
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(2)).build()?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()?;
         for target in self.targets() {
             if let Target::Nats(_) = target {
                 continue;
             }
             let url = format!("{}/health", self.url(target)?);
             loop {
-                let ready = http.get(&url).send().await.is_ok_and(|r| r.status() == reqwest::StatusCode::OK);
+                let ready = http
+                    .get(&url)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status() == reqwest::StatusCode::OK);
                 if ready {
                     break;
                 }
@@ -209,7 +271,10 @@ impl System {
                     child.check_alive()?;
                 }
                 if Instant::now() > deadline {
-                    bail!("{target} is not ready after {timeout:?} (see {})", self.logs.display());
+                    bail!(
+                        "{target} is not ready after {timeout:?} (see {})",
+                        self.logs.display()
+                    );
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
@@ -218,11 +283,17 @@ impl System {
     }
 
     fn process(&self, target: Target) -> anyhow::Result<&Process> {
-        self.processes.iter().find(|p| p.target == target).with_context(|| format!("no process {target}"))
+        self.processes
+            .iter()
+            .find(|p| p.target == target)
+            .with_context(|| format!("no process {target}"))
     }
 
     fn process_mut(&mut self, target: Target) -> anyhow::Result<&mut Process> {
-        self.processes.iter_mut().find(|p| p.target == target).with_context(|| format!("no process {target}"))
+        self.processes
+            .iter_mut()
+            .find(|p| p.target == target)
+            .with_context(|| format!("no process {target}"))
     }
 }
 

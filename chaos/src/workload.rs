@@ -36,7 +36,9 @@ impl KnownPosts {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -49,7 +51,9 @@ pub async fn run(
     recorder: Arc<Recorder>,
     clock: Clock,
 ) -> anyhow::Result<()> {
-    let http = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build()?;
+    let http = reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .build()?;
     let posts = Arc::new(KnownPosts::default());
     let tasks: Vec<_> = (0..clients)
         .map(|n| {
@@ -103,15 +107,28 @@ impl Client {
     /// A post a quarter of the time (always, until there is one), else a comment on a known
     /// post; a fifth of the comments mention orange.
     fn next_operation(&mut self, id: String) -> Operation {
-        let post = if self.rng.chance(0.25) { None } else { self.posts.pick(&mut self.rng) };
+        let post = if self.rng.chance(0.25) {
+            None
+        } else {
+            self.posts.pick(&mut self.rng)
+        };
         let (kind, text) = match &post {
             None => (Kind::Post, format!("post {}", token(&id))),
-            Some(_) if self.rng.chance(0.2) => (Kind::Comment, format!("an orange comment {}", token(&id))),
+            Some(_) if self.rng.chance(0.2) => {
+                (Kind::Comment, format!("an orange comment {}", token(&id)))
+            }
             Some(_) => (Kind::Comment, format!("a fine comment {}", token(&id))),
         };
         // A key unique to this write in this run; the same for all its attempts.
         let key = format!("chaos-{id}-{:x}", self.rng.next_u64());
-        Operation { id, kind, key, post_id: post, text, attempts: Vec::new() }
+        Operation {
+            id,
+            kind,
+            key,
+            post_id: post,
+            text,
+            attempts: Vec::new(),
+        }
     }
 
     async fn perform(&mut self, mut operation: Operation) -> Operation {
@@ -121,7 +138,11 @@ impl Client {
             let answer = self.send(&operation).await;
             let retry = matches!(&answer, Answer::Unknown { .. })
                 || matches!(&answer, Answer::Failed { status, .. } if *status == 0 || *status == 503);
-            operation.attempts.push(Attempt { sent_ms, answered_ms: self.clock.ms(), answer });
+            operation.attempts.push(Attempt {
+                sent_ms,
+                answered_ms: self.clock.ms(),
+                answer,
+            });
             if !retry {
                 break;
             }
@@ -133,20 +154,41 @@ impl Client {
 
     async fn send(&self, operation: &Operation) -> Answer {
         let (url, body) = match (&operation.kind, &operation.post_id) {
-            (Kind::Post, _) => (format!("{}/posts", self.endpoints.posts), serde_json::json!({ "title": operation.text })),
+            (Kind::Post, _) => (
+                format!("{}/posts", self.endpoints.posts),
+                serde_json::json!({ "title": operation.text }),
+            ),
             (Kind::Comment, Some(post)) => (
                 format!("{}/posts/{post}/comments", self.endpoints.comments),
                 serde_json::json!({ "content": operation.text }),
             ),
-            (Kind::Comment, None) => return Answer::Failed { status: 0, error: "a comment without a post".into() },
+            (Kind::Comment, None) => {
+                return Answer::Failed {
+                    status: 0,
+                    error: "a comment without a post".into(),
+                }
+            }
         };
-        let sent = self.http.post(url).header("Idempotency-Key", &operation.key).json(&body).send().await;
+        let sent = self
+            .http
+            .post(url)
+            .header("Idempotency-Key", &operation.key)
+            .json(&body)
+            .send()
+            .await;
         match sent {
             Ok(response) => classify(response.status(), response.text().await),
             // Refused: the request never left, so nothing can have been stored.
-            Err(error) if error.is_connect() => Answer::Failed { status: 0, error: format!("not sent: {error}") },
-            Err(error) if error.is_timeout() => Answer::Unknown { reason: "timeout".into() },
-            Err(error) => Answer::Unknown { reason: format!("connection broke: {error}") },
+            Err(error) if error.is_connect() => Answer::Failed {
+                status: 0,
+                error: format!("not sent: {error}"),
+            },
+            Err(error) if error.is_timeout() => Answer::Unknown {
+                reason: "timeout".into(),
+            },
+            Err(error) => Answer::Unknown {
+                reason: format!("connection broke: {error}"),
+            },
         }
     }
 }
@@ -166,24 +208,37 @@ fn classify(status: StatusCode, body: Result<String, reqwest::Error>) -> Answer 
     let body = match body {
         Ok(body) => body,
         // The status came but the body broke off: a 201 we cannot read is still open.
-        Err(error) => return Answer::Unknown { reason: format!("{status}, body lost: {error}") },
+        Err(error) => {
+            return Answer::Unknown {
+                reason: format!("{status}, body lost: {error}"),
+            }
+        }
     };
     if status == StatusCode::CREATED {
         return match serde_json::from_str::<Created>(&body) {
             Ok(created) => Answer::Created { id: created.id },
-            Err(_) => Answer::Unknown { reason: format!("201 without an id: {body}") },
+            Err(_) => Answer::Unknown {
+                reason: format!("201 without an id: {body}"),
+            },
         };
     }
-    let error = serde_json::from_str::<ErrorBody>(&body).map(|e| e.error).unwrap_or(body);
+    let error = serde_json::from_str::<ErrorBody>(&body)
+        .map(|e| e.error)
+        .unwrap_or(body);
     // A 503 is definite only when it says so ("nothing was written", or the service is still
     // starting); any other 503 may have stored the write.
     let definite = status != StatusCode::SERVICE_UNAVAILABLE
         || error.contains("nothing was written")
         || error.contains("is starting");
     if definite {
-        Answer::Failed { status: status.as_u16(), error }
+        Answer::Failed {
+            status: status.as_u16(),
+            error,
+        }
     } else {
-        Answer::Unknown { reason: format!("{status}: {error}") }
+        Answer::Unknown {
+            reason: format!("{status}: {error}"),
+        }
     }
 }
 
@@ -205,7 +260,10 @@ mod tests {
             Ok(r#"{"error":"the event broker is unavailable (x); nothing was written, try again shortly"}"#.into()),
         );
         assert!(matches!(down, Answer::Failed { status: 503, .. }));
-        let missing = classify(StatusCode::NOT_FOUND, Ok(r#"{"error":"there is no post"}"#.into()));
+        let missing = classify(
+            StatusCode::NOT_FOUND,
+            Ok(r#"{"error":"there is no post"}"#.into()),
+        );
         assert!(matches!(missing, Answer::Failed { status: 404, .. }));
     }
 }

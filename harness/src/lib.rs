@@ -9,6 +9,8 @@
 //!   even on an error, a panic or Ctrl-C), signals to it, free ports, log tails.
 //! - [`services`]: the four services — their names, where their binaries are, and the one
 //!   function that says which command and environment start one.
+//! - [`streams`]: what the broker says about the system's work: the consumers' backlog.
 
 pub mod process;
 pub mod services;
+pub mod streams;

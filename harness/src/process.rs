@@ -6,8 +6,8 @@
 //! tools start holds data worth a graceful stop once the tool is done with it.
 
 use anyhow::{bail, Context};
-use rustix::process::{kill_process, Pid};
 pub use rustix::process::Signal;
+use rustix::process::{kill_process, Pid};
 use std::fs::{File, OpenOptions};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -38,7 +38,12 @@ impl Child {
         Child::spawn_into(name, command, log, out)
     }
 
-    fn spawn_into(name: &str, mut command: Command, log: &Path, out: File) -> anyhow::Result<Child> {
+    fn spawn_into(
+        name: &str,
+        mut command: Command,
+        log: &Path,
+        out: File,
+    ) -> anyhow::Result<Child> {
         let err = out.try_clone().context("duplicating a log file handle")?;
         let process = command
             .stdin(Stdio::null())
@@ -46,7 +51,11 @@ impl Child {
             .stderr(err)
             .spawn()
             .with_context(|| format!("starting {name}"))?;
-        Ok(Child { name: name.to_owned(), process, log: log.to_owned() })
+        Ok(Child {
+            name: name.to_owned(),
+            process,
+            log: log.to_owned(),
+        })
     }
 
     pub fn pid(&self) -> u32 {
@@ -61,13 +70,17 @@ impl Child {
     pub fn check_alive(&mut self) -> anyhow::Result<()> {
         match self.exited()? {
             None => Ok(()),
-            Some(status) => Err(anyhow::anyhow!("{} exited ({status})", self.name).context(log_tail(&self.log))),
+            Some(status) => {
+                Err(anyhow::anyhow!("{} exited ({status})", self.name).context(log_tail(&self.log)))
+            }
         }
     }
 
     /// How the process ended, or `None` while it runs.
     pub fn exited(&mut self) -> anyhow::Result<Option<ExitStatus>> {
-        self.process.try_wait().with_context(|| format!("asking whether {} runs", self.name))
+        self.process
+            .try_wait()
+            .with_context(|| format!("asking whether {} runs", self.name))
     }
 
     /// Sends `signal` (SIGSTOP, SIGCONT, SIGTERM, SIGKILL, …) to the process.
@@ -112,7 +125,10 @@ pub fn free_port() -> anyhow::Result<u16> {
 pub async fn wait_for_port(child: &mut Child, port: u16, timeout: Duration) -> anyhow::Result<()> {
     let deadline = Instant::now() + timeout;
     loop {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             return Ok(());
         }
         child.check_alive()?;

@@ -18,7 +18,12 @@ pub enum Service {
 }
 
 impl Service {
-    pub const ALL: [Service; 4] = [Service::Posts, Service::Comments, Service::Moderation, Service::Query];
+    pub const ALL: [Service; 4] = [
+        Service::Posts,
+        Service::Comments,
+        Service::Moderation,
+        Service::Query,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -64,7 +69,11 @@ pub fn command(service: Service, port: u16, launch: &Launch<'_>) -> anyhow::Resu
 pub fn binary(folder: &Path, service: Service) -> anyhow::Result<PathBuf> {
     let path = folder.join(service.name());
     if !path.exists() {
-        bail!("{} is missing; build it with `cargo build -p {}`", path.display(), service.name());
+        bail!(
+            "{} is missing; build it with `cargo build -p {}`",
+            path.display(),
+            service.name()
+        );
     }
     Ok(path)
 }
@@ -73,5 +82,8 @@ pub fn binary(folder: &Path, service: Service) -> anyhow::Result<PathBuf> {
 /// same profile beside it.
 pub fn own_folder() -> anyhow::Result<PathBuf> {
     let me = std::env::current_exe().context("finding the running binary")?;
-    Ok(me.parent().context("the running binary has no folder")?.to_owned())
+    Ok(me
+        .parent()
+        .context("the running binary has no folder")?
+        .to_owned())
 }

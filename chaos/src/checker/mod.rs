@@ -9,7 +9,6 @@
 
 use crate::history::{operation_in, Kind, Operation, Outcome};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt;
 use std::time::Duration;
 
 /// One view of the system's data, as a list of posts and comments.
@@ -141,16 +140,9 @@ pub struct Violation {
     pub class: Class,
     /// The operation involved, if one is.
     pub operation: Option<String>,
+    /// The view it was seen in, if it is about one.
+    pub view: Option<String>,
     pub detail: String,
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.operation {
-            Some(op) => write!(f, "[{}] {op}: {}", self.check.name(), self.detail),
-            None => write!(f, "[{}] {}", self.check.name(), self.detail),
-        }
-    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -202,11 +194,20 @@ pub fn streams_view(facts: &StreamFacts) -> View {
         .comments_created
         .iter()
         .map(|c| CommentEntry {
-            status: newest.get(c.id.as_str()).map_or("pending", |(_, s)| s).to_owned(),
+            status: newest
+                .get(c.id.as_str())
+                .map_or("pending", |(_, s)| s)
+                .to_owned(),
             ..c.clone()
         })
         .collect();
-    View { name: "streams".into(), holds: Holds::Both, posts: facts.posts_created.clone(), comments, is_read_model: false }
+    View {
+        name: "streams".into(),
+        holds: Holds::Both,
+        posts: facts.posts_created.clone(),
+        comments,
+        is_read_model: false,
+    }
 }
 
 /// Checks the final state against the history.
@@ -219,7 +220,10 @@ pub fn check(operations: &[Operation], state: &FinalState) -> Verdict {
     check_effects(operations, &streams, &state.streams, &mut violations);
     check_read_models(&state.views, &mut violations);
     if state.converged.is_none() {
-        violations.push(other(Check::Converged, "the system had not settled by the deadline".into()));
+        violations.push(other(
+            Check::Converged,
+            "the system had not settled by the deadline".into(),
+        ));
     }
     for crash in &state.crashes {
         violations.push(other(Check::NoCrash, crash.clone()));
@@ -228,7 +232,13 @@ pub fn check(operations: &[Operation], state: &FinalState) -> Verdict {
 }
 
 fn other(check: Check, detail: String) -> Violation {
-    Violation { check, class: Class::Other, operation: None, detail }
+    Violation {
+        check,
+        class: Class::Other,
+        operation: None,
+        view: None,
+        detail,
+    }
 }
 
 /// Where each operation's token appears in `view`: operation id → (entry id, status).
@@ -241,7 +251,10 @@ fn found_in<'v>(view: &'v View, kind: Kind) -> HashMap<&'v str, Vec<(&'v str, Op
     };
     match kind {
         Kind::Post => view.posts.iter().for_each(|p| add(&p.title, &p.id, None)),
-        Kind::Comment => view.comments.iter().for_each(|c| add(&c.content, &c.id, Some(&c.status))),
+        Kind::Comment => view
+            .comments
+            .iter()
+            .for_each(|c| add(&c.content, &c.id, Some(&c.status))),
     }
     found
 }
@@ -255,17 +268,31 @@ fn check_view(operations: &[Operation], view: &View, violations: &mut Vec<Violat
             (Kind::Post, _) => &posts,
             (Kind::Comment, _) => &comments,
         };
-        let present = held.get(op.id.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let present = held
+            .get(op.id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let violation = |check, class, detail: String| Violation {
             check,
             class,
             operation: Some(op.id.clone()),
-            detail: format!("{}: {detail}", view.name),
+            view: Some(view.name.clone()),
+            detail,
         };
-        let ids = || present.iter().map(|(id, _)| *id).collect::<Vec<_>>().join(", ");
+        let ids = || {
+            present
+                .iter()
+                .map(|(id, _)| *id)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         match op.outcome() {
             Outcome::Acknowledged(id) if !present.iter().any(|(p, _)| *p == id) => {
-                let seen = if present.is_empty() { String::new() } else { format!(" (present as {})", ids()) };
+                let seen = if present.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (present as {})", ids())
+                };
                 violations.push(violation(
                     Check::AcknowledgedPresent,
                     Class::Lost,
@@ -300,7 +327,12 @@ fn check_view(operations: &[Operation], view: &View, violations: &mut Vec<Violat
 }
 
 /// Exactly one decision and one update per stored comment, both with the rule's status.
-fn check_effects(operations: &[Operation], streams: &View, facts: &StreamFacts, violations: &mut Vec<Violation>) {
+fn check_effects(
+    operations: &[Operation],
+    streams: &View,
+    facts: &StreamFacts,
+    violations: &mut Vec<Violation>,
+) {
     let mut decisions: HashMap<&str, Vec<&str>> = HashMap::new();
     for (id, status) in &facts.moderated {
         decisions.entry(id).or_default().push(status);
@@ -309,19 +341,30 @@ fn check_effects(operations: &[Operation], streams: &View, facts: &StreamFacts, 
     for (id, status, version) in &facts.updated {
         updates.entry(id).or_default().push((status, *version));
     }
-    let texts: HashMap<&str, &Operation> = operations.iter().map(|op| (op.id.as_str(), op)).collect();
+    let texts: HashMap<&str, &Operation> =
+        operations.iter().map(|op| (op.id.as_str(), op)).collect();
     for comment in &streams.comments {
-        let Some(op) = operation_in(&comment.content).and_then(|id| texts.get(id)) else { continue };
+        let Some(op) = operation_in(&comment.content).and_then(|id| texts.get(id)) else {
+            continue;
+        };
         let expected = expected_status(&op.text);
         let violation = |check, class, detail: String| Violation {
             check,
             class,
             operation: Some(op.id.clone()),
+            view: Some("streams".into()),
             detail: format!("comment {}: {detail}", comment.id),
         };
-        let decided = decisions.get(comment.id.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let decided = decisions
+            .get(comment.id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         match decided.len() {
-            0 => violations.push(violation(Check::OneDecision, Class::WrongStatus, "never moderated".into())),
+            0 => violations.push(violation(
+                Check::OneDecision,
+                Class::WrongStatus,
+                "never moderated".into(),
+            )),
             1 => {}
             n => violations.push(violation(
                 Check::OneDecision,
@@ -330,9 +373,16 @@ fn check_effects(operations: &[Operation], streams: &View, facts: &StreamFacts, 
             )),
         }
         if let Some(wrong) = decided.iter().find(|s| **s != expected) {
-            violations.push(violation(Check::Status, Class::WrongStatus, format!("decided {wrong}, the rule says {expected}")));
+            violations.push(violation(
+                Check::Status,
+                Class::WrongStatus,
+                format!("decided {wrong}, the rule says {expected}"),
+            ));
         }
-        let updated = updates.get(comment.id.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let updated = updates
+            .get(comment.id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         if updated.len() > 1 {
             let versions: Vec<String> = updated.iter().map(|(s, v)| format!("v{v} {s}")).collect();
             violations.push(violation(
@@ -341,7 +391,11 @@ fn check_effects(operations: &[Operation], streams: &View, facts: &StreamFacts, 
                 format!("{} CommentUpdated: {}", updated.len(), versions.join(", ")),
             ));
         } else if updated.is_empty() {
-            violations.push(violation(Check::OneUpdate, Class::WrongStatus, "no CommentUpdated".into()));
+            violations.push(violation(
+                Check::OneUpdate,
+                Class::WrongStatus,
+                "no CommentUpdated".into(),
+            ));
         }
     }
 }
@@ -377,10 +431,16 @@ fn check_read_models(views: &[View], violations: &mut Vec<Violation>) {
 fn contents(view: &View) -> BTreeSet<(&str, String)> {
     let mut by_post: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for post in &view.posts {
-        by_post.entry(&post.id).or_default().push(format!("title {}", post.title));
+        by_post
+            .entry(&post.id)
+            .or_default()
+            .push(format!("title {}", post.title));
     }
     for c in &view.comments {
-        by_post.entry(&c.post_id).or_default().push(format!("comment {} {} {}", c.id, c.content, c.status));
+        by_post
+            .entry(&c.post_id)
+            .or_default()
+            .push(format!("comment {} {} {}", c.id, c.content, c.status));
     }
     by_post
         .into_iter()
