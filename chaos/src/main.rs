@@ -152,6 +152,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<(run::Options
             other => bail!("unknown argument {other:?} (see chaos/src/main.rs)"),
         }
     }
+    // A run that is expected to fail keeps its folder either way: it is evidence.
+    options.keep |= expect.is_some();
     Ok((options, expect))
 }
 
