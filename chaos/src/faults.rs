@@ -205,4 +205,22 @@ mod tests {
         let overlapping = faults.windows(2).filter(|w| w[1].at < w[0].ends()).count();
         assert!(overlapping > 0);
     }
+
+    #[test]
+    fn a_narrowed_schedule_draws_only_the_kinds_and_targets_asked_for() {
+        let moderation = Target::Service {
+            service: Service::Moderation,
+            instance: 1,
+        };
+        let window = Window {
+            targets: vec![moderation],
+            kinds: vec![FaultKind::Pause],
+            ..window()
+        };
+        let faults = schedule(&mut Rng::new(2), &window);
+        assert!(!faults.is_empty());
+        assert!(faults
+            .iter()
+            .all(|f| f.kind == FaultKind::Pause && f.target == moderation));
+    }
 }

@@ -54,10 +54,12 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // Ctrl-C drops the run, and with it the system: every child process is killed.
+    // Ctrl-C, SIGTERM or a closed terminal (SIGHUP) drop the run, and with it the system:
+    // every child process is killed. (Left to the default action, a signal would end us
+    // without running any destructor, and orphan the children.)
     let finished = tokio::select! {
         finished = run::run(options) => finished,
-        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+        signal = stop_signal() => Err(anyhow::anyhow!("interrupted ({signal})")),
     };
     match (finished, expect) {
         (Ok(finished), None) if finished.verdict.passed() => ExitCode::SUCCESS,
@@ -155,6 +157,24 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<(run::Options
     // A run that is expected to fail keeps its folder either way: it is evidence.
     options.keep |= expect.is_some();
     Ok((options, expect))
+}
+
+/// Waits for the first of SIGINT, SIGTERM and SIGHUP, and names it.
+async fn stop_signal() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut hangup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        // Without those handlers, Ctrl-C still works.
+        let _ = tokio::signal::ctrl_c().await;
+        return "SIGINT";
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
+        _ = hangup.recv() => "SIGHUP",
+    }
 }
 
 /// A seed from the clock, when none is given; printed at the start so the run can be

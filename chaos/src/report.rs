@@ -71,7 +71,8 @@ impl Report<'_> {
         let _ = writeln!(out, "\nOperations\n");
         let _ = writeln!(out, "| outcome | posts | comments |");
         let _ = writeln!(out, "| --- | ---: | ---: |");
-        let rows: [(&str, fn(&Outcome) -> bool); 3] = [
+        type Row = (&'static str, fn(&Outcome) -> bool);
+        let rows: [Row; 3] = [
             ("acknowledged (201)", |o| {
                 matches!(o, Outcome::Acknowledged(_))
             }),

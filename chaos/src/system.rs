@@ -139,10 +139,14 @@ impl System {
                 Ok(command)
             }
             Target::Service { service, instance } => {
-                let extra_env = [(
-                    "NATS_ACK_WAIT_MS".to_owned(),
-                    self.settings.ack_wait.as_millis().to_string(),
-                )];
+                let extra_env = [
+                    (
+                        "NATS_ACK_WAIT_MS".to_owned(),
+                        self.settings.ack_wait.as_millis().to_string(),
+                    ),
+                    // The logs are files to read, not a terminal: no colour codes.
+                    ("NO_COLOR".to_owned(), "1".to_owned()),
+                ];
                 let instance_name = format!("{}-{instance}", service.name());
                 let nats_url = self.nats_url();
                 let launch = Launch {
