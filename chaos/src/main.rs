@@ -24,6 +24,7 @@
 //! - [`workload`]: the clients, with idempotency keys and bounded retries.
 //! - [`observe`]: the final state, from every HTTP view and the streams.
 //! - [`checker`]: pure — history and final state in, violations out (and its self-test).
+//! - [`progress`]: the live progress line.
 //! - [`report`]: the tables and the summary line.
 //! - [`run`]: one run, start to end.
 
@@ -32,6 +33,7 @@ mod faults;
 mod history;
 mod inject;
 mod observe;
+mod progress;
 mod report;
 mod rng;
 mod run;

@@ -7,13 +7,13 @@ use crate::faults::{self, Fault, FaultKind, Target, Window};
 use crate::history::{Clock, Operation, Outcome, Recorder};
 use crate::inject;
 use crate::observe;
+use crate::progress::Progress;
 use crate::report::Report;
 use crate::rng::Rng;
 use crate::system::{Settings, System};
 use crate::workload::{self, Endpoints};
 use anyhow::Context;
 use harness::services::Service;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -90,7 +90,7 @@ pub async fn run(options: Options) -> anyhow::Result<Finished> {
     });
     let injector = tokio::spawn(inject::run(system.clone(), schedule.clone(), clock));
     let mut crashes = Vec::new();
-    let progress = Progress::new(&options, &schedule);
+    let progress = Progress::new(options.duration, &schedule);
     while !workload.is_finished() || !injector.is_finished() {
         tokio::time::sleep(Duration::from_millis(250)).await;
         crashes.extend(system.lock().await.restart_crashed());
@@ -279,67 +279,6 @@ async fn observe_all(
 fn write_json<T: serde::Serialize>(path: &std::path::Path, value: &T) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(value).context("serialising")?;
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
-}
-
-/// The live progress line: one line rewritten in place on a terminal, a line every ten
-/// seconds otherwise (CI logs).
-struct Progress {
-    schedule: Vec<Fault>,
-    duration: Duration,
-    terminal: bool,
-    last_line: std::sync::Mutex<Instant>,
-}
-
-impl Progress {
-    fn new(options: &Options, schedule: &[Fault]) -> Progress {
-        Progress {
-            schedule: schedule.to_vec(),
-            duration: options.duration,
-            terminal: std::io::stderr().is_terminal(),
-            last_line: std::sync::Mutex::new(Instant::now()),
-        }
-    }
-
-    fn show(&self, clock: &Clock, recorder: &Recorder) {
-        let now = Duration::from_millis(clock.ms());
-        let counts = recorder.counts();
-        let broken: Vec<String> = self
-            .schedule
-            .iter()
-            .filter(|f| f.at <= now && now < f.ends())
-            .map(|f| format!("{} {:?}", f.target, f.kind).to_lowercase())
-            .collect();
-        let line = format!(
-            "[{:>4}/{} s] writes {} ({} acknowledged, {} unknown, {} failed; {} retries) | {}",
-            now.as_secs(),
-            self.duration.as_secs(),
-            counts.total(),
-            counts.acknowledged,
-            counts.unknown,
-            counts.failed,
-            counts.retries,
-            if broken.is_empty() {
-                "all up".to_owned()
-            } else {
-                broken.join(", ")
-            }
-        );
-        if self.terminal {
-            eprint!("\r\x1b[2K{line}");
-        } else {
-            let mut last = self.last_line.lock().unwrap_or_else(|p| p.into_inner());
-            if last.elapsed() >= Duration::from_secs(10) {
-                eprintln!("{line}");
-                *last = Instant::now();
-            }
-        }
-    }
-
-    fn done(&self) {
-        if self.terminal {
-            eprintln!();
-        }
-    }
 }
 
 /// Whether the run ended as `--expect` asked: the named check found something.

@@ -6,170 +6,17 @@
 //! comments' `GET /posts/{id}/comments`, each query instance's `GET /posts` (and a fresh
 //! instance replayed from the streams after the run), and the streams themselves. An
 //! operation is found in a view by the token in its text (see [`crate::history`]).
+//!
+//! [`state`] holds what the checker is given, [`verdict`] what it says; this file decides.
+
+mod state;
+mod verdict;
+
+pub use state::{streams_view, CommentEntry, FinalState, Holds, PostEntry, StreamFacts, View};
+pub use verdict::{Check, Class, Verdict, Violation};
 
 use crate::history::{operation_in, Kind, Operation, Outcome};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::time::Duration;
-
-/// One view of the system's data, as a list of posts and comments.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct View {
-    pub name: String,
-    /// Whether this view holds posts, comments, or both.
-    pub holds: Holds,
-    pub posts: Vec<PostEntry>,
-    pub comments: Vec<CommentEntry>,
-    /// A query instance's read model: compared with the other instances'.
-    pub is_read_model: bool,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Holds {
-    #[default]
-    Both,
-    Posts,
-    Comments,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct PostEntry {
-    pub id: String,
-    pub title: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct CommentEntry {
-    pub id: String,
-    pub post_id: String,
-    pub content: String,
-    pub status: String,
-}
-
-/// What the streams hold, beside what is created (which becomes the "streams" view).
-#[derive(Clone, Debug, Default)]
-pub struct StreamFacts {
-    pub posts_created: Vec<PostEntry>,
-    /// Status `pending`, as created.
-    pub comments_created: Vec<CommentEntry>,
-    /// `CommentModerated`: comment id and decided status.
-    pub moderated: Vec<(String, String)>,
-    /// `CommentUpdated`: comment id, status, version.
-    pub updated: Vec<(String, String, u64)>,
-}
-
-/// Everything observed after the run.
-#[derive(Clone, Debug, Default)]
-pub struct FinalState {
-    pub views: Vec<View>,
-    pub streams: StreamFacts,
-    /// Time from the last fault (or last write) to a quiet, settled system; `None` if it
-    /// never settled before the deadline.
-    pub converged: Option<Duration>,
-    /// Processes that exited although no fault stopped them.
-    pub crashes: Vec<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Check {
-    AcknowledgedPresent,
-    PresentAtMostOnce,
-    FailedAbsent,
-    Status,
-    OneDecision,
-    OneUpdate,
-    ReadModelsAgree,
-    Converged,
-    NoCrash,
-}
-
-impl Check {
-    pub const ALL: [Check; 9] = [
-        Check::AcknowledgedPresent,
-        Check::PresentAtMostOnce,
-        Check::FailedAbsent,
-        Check::Status,
-        Check::OneDecision,
-        Check::OneUpdate,
-        Check::ReadModelsAgree,
-        Check::Converged,
-        Check::NoCrash,
-    ];
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            Check::AcknowledgedPresent => "every acknowledged write is in every view",
-            Check::PresentAtMostOnce => "no write is in any view more than once",
-            Check::FailedAbsent => "no write that failed definitely is anywhere",
-            Check::Status => "every comment has the status the rule gives it, in every view",
-            Check::OneDecision => "exactly one CommentModerated per comment",
-            Check::OneUpdate => "exactly one CommentUpdated per comment",
-            Check::ReadModelsAgree => "query instances agree with each other and a fresh replay",
-            Check::Converged => "the system settled before the deadline",
-            Check::NoCrash => "no process exited unless a fault stopped it",
-        }
-    }
-
-    /// The short name `--expect` takes.
-    pub fn name(self) -> &'static str {
-        match self {
-            Check::AcknowledgedPresent => "lost",
-            Check::PresentAtMostOnce => "duplicated",
-            Check::FailedAbsent => "failed-present",
-            Check::Status => "wrong-status",
-            Check::OneDecision => "one-decision",
-            Check::OneUpdate => "one-update",
-            Check::ReadModelsAgree => "read-models",
-            Check::Converged => "converged",
-            Check::NoCrash => "no-crash",
-        }
-    }
-}
-
-/// How a violation counts in the summary line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Class {
-    Lost,
-    Duplicated,
-    WrongStatus,
-    Other,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Violation {
-    pub check: Check,
-    pub class: Class,
-    /// The operation involved, if one is.
-    pub operation: Option<String>,
-    /// The view it was seen in, if it is about one.
-    pub view: Option<String>,
-    pub detail: String,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct Verdict {
-    pub violations: Vec<Violation>,
-}
-
-impl Verdict {
-    /// Distinct operations with a violation of `class`.
-    pub fn count(&self, class: Class) -> usize {
-        let operations: BTreeSet<&str> = self
-            .violations
-            .iter()
-            .filter(|v| v.class == class)
-            .filter_map(|v| v.operation.as_deref())
-            .collect();
-        operations.len()
-    }
-
-    pub fn of(&self, check: Check) -> usize {
-        self.violations.iter().filter(|v| v.check == check).count()
-    }
-
-    pub fn passed(&self) -> bool {
-        self.violations.is_empty()
-    }
-}
 
 /// The status the moderation rule gives a comment.
 pub fn expected_status(content: &str) -> &'static str {
@@ -177,36 +24,6 @@ pub fn expected_status(content: &str) -> &'static str {
         "rejected"
     } else {
         "approved"
-    }
-}
-
-/// The streams as one more view: posts and comments as created, each comment with the
-/// status of its newest `CommentUpdated` (or `pending` without one).
-pub fn streams_view(facts: &StreamFacts) -> View {
-    let mut newest: HashMap<&str, (u64, &str)> = HashMap::new();
-    for (id, status, version) in &facts.updated {
-        let entry = newest.entry(id).or_insert((*version, status));
-        if *version > entry.0 {
-            *entry = (*version, status);
-        }
-    }
-    let comments = facts
-        .comments_created
-        .iter()
-        .map(|c| CommentEntry {
-            status: newest
-                .get(c.id.as_str())
-                .map_or("pending", |(_, s)| s)
-                .to_owned(),
-            ..c.clone()
-        })
-        .collect();
-    View {
-        name: "streams".into(),
-        holds: Holds::Both,
-        posts: facts.posts_created.clone(),
-        comments,
-        is_read_model: false,
     }
 }
 

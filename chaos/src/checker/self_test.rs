@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::history::{Answer, Attempt};
+use std::time::Duration;
 
 fn attempt(answer: Answer) -> Attempt {
     Attempt {
