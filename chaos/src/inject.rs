@@ -1,11 +1,12 @@
 //! Carrying out the fault schedule against the running system, and recording when each
 //! fault really started and ended (a restart can take a while on a loaded machine).
 
-use crate::faults::{Fault, FaultKind};
+use crate::faults::{Fault, FaultKind, Target};
 use crate::history::Clock;
 use crate::system::System;
 use harness::process::Signal;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
@@ -26,11 +27,18 @@ pub struct Injected {
 
 /// Runs every fault of `schedule` at its time (each in its own task, so they overlap as
 /// scheduled) and returns what happened.
+///
+/// Faults on one process never overlap, even when a loaded machine makes one run late: each
+/// holds its target's lock from start to heal. (Without it, a late SIGCONT could find the
+/// process already taken by the next fault's graceful stop, leaving it frozen.)
 pub async fn run(system: Arc<Mutex<System>>, schedule: Vec<Fault>, clock: Clock) -> Vec<Injected> {
+    let mut locks: HashMap<Target, Arc<Mutex<()>>> = HashMap::new();
     let tasks = schedule.into_iter().map(|fault| {
         let system = system.clone();
+        let target = locks.entry(fault.target).or_default().clone();
         tokio::spawn(async move {
             tokio::time::sleep_until((clock.started() + fault.at).into()).await;
+            let _only_fault_on_target = target.lock().await;
             inject(&system, fault, clock).await
         })
     });
