@@ -121,6 +121,10 @@ impl Durable {
             ack_wait: Duration::from_secs(30),
             deliver_policy: jetstream::consumer::DeliverPolicy::All,
             max_deliver: retry.max_deliver,
+            // No more unacked messages than are being worked on: a message the client holds
+            // in its buffer, waiting for a free worker, would run out its ack wait there and
+            // be handed out a second time behind a slow handler.
+            max_ack_pending: 1,
             ..Default::default()
         };
         Durable {
@@ -134,8 +138,8 @@ impl Durable {
 
     pub fn with_concurrency(mut self, concurrency: usize) -> Durable {
         self.concurrency = concurrency.max(1);
-        // The server must let at least that many messages be unacked at once.
-        self.config.max_ack_pending = self.config.max_ack_pending.max(concurrency as i64 * 4);
+        // Exactly as many unacked as can be worked on at once (see `Durable::new`).
+        self.config.max_ack_pending = i64::try_from(self.concurrency).unwrap_or(i64::MAX);
         self
     }
 
@@ -146,6 +150,8 @@ impl Durable {
     /// not cover the messages before it.
     pub fn with_batched_acks(mut self, n: u64) -> Durable {
         self.config.ack_policy = jetstream::consumer::AckPolicy::All;
+        // Many unacked at once: one ack covers a whole batch (the server default, 1000).
+        self.config.max_ack_pending = 0;
         self.concurrency = 1;
         self.ack_every = n.max(1);
         self
@@ -255,7 +261,7 @@ where
         let mut queued = 0usize;
         let mut stopping = false;
         loop {
-            let may_pull = !stopping && in_flight.len() < limit && queued < limit * 4;
+            let may_pull = !stopping && in_flight.len() < limit && queued < limit.saturating_mul(4);
             tokio::select! {
                 // Finishing work comes first, so a freed entity's next message starts at once.
                 biased;
@@ -484,6 +490,15 @@ async fn terminate(message: &jetstream::Message, reason: &str) -> Result<(), asy
     Ok(())
 }
 
+/// Whether the settings we choose differ from those the server holds for the consumer.
+fn differs(held: &jetstream::consumer::Config, wanted: &pull::Config) -> bool {
+    // (0 means "the server's default", which the server then reports as a number.)
+    let differ = |held: i64, wanted: i64| wanted != 0 && held != wanted;
+    held.ack_wait != wanted.ack_wait
+        || differ(held.max_ack_pending, wanted.max_ack_pending)
+        || differ(held.max_deliver, wanted.max_deliver)
+}
+
 /// Whether `error` is the server saying "no such consumer".
 fn is_not_found(error: &(dyn std::error::Error + 'static)) -> bool {
     error
@@ -501,6 +516,12 @@ async fn open(
     let handle = js.get_stream(durable.stream.name()).await?;
     let name = durable.name();
     let consumer: jetstream::consumer::PullConsumer = match handle.get_consumer(&name).await {
+        // Made by an older version, or with another ack wait: bring it to today's settings
+        // (its position in the stream is kept).
+        Ok(consumer) if differs(&consumer.cached_info().config, &durable.config) => {
+            info!(consumer = %name, "updating the durable consumer's settings");
+            handle.update_consumer(durable.config.clone()).await?
+        }
         Ok(consumer) => consumer,
         Err(error) if is_not_found(&*error) => {
             let created = handle.create_consumer(durable.config.clone()).await?;
