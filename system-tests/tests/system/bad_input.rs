@@ -247,12 +247,7 @@ async fn a_forged_update_with_an_impossible_version_is_dead_lettered() {
         statuses(&posts).get(&comment).map(String::as_str),
         Some("approved")
     );
-    for service in [
-        Service::Posts,
-        Service::Comments,
-        Service::Moderation,
-        Service::Query,
-    ] {
+    for service in Service::ALL {
         system.wait_healthy(service).await;
     }
 }
@@ -282,12 +277,7 @@ async fn garbage_on_a_subject_is_skipped_and_never_blocks_what_follows() {
     assert_eq!(posts.as_array().map(Vec::len), Some(1));
     system.wait_drained(StreamDef::Comments, "moderation").await;
     system.wait_drained(StreamDef::Moderation, "comments").await;
-    for service in [
-        Service::Posts,
-        Service::Comments,
-        Service::Moderation,
-        Service::Query,
-    ] {
+    for service in Service::ALL {
         system.wait_healthy(service).await;
     }
 }

@@ -28,6 +28,16 @@ pub enum Service {
     QueryUnnamed(u8),
 }
 
+impl Service {
+    /// The four services of a whole system.
+    pub const ALL: [Service; 4] = [
+        Service::Posts,
+        Service::Comments,
+        Service::Moderation,
+        Service::Query,
+    ];
+}
+
 struct Running {
     client: async_nats::Client,
     stop: CancellationToken,
@@ -50,13 +60,15 @@ pub struct TestSystem {
 impl TestSystem {
     /// A broker and all four services, each ready.
     pub async fn start() -> TestSystem {
+        TestSystem::start_configured(|_| {}).await
+    }
+
+    /// A broker and all four services, each ready, started after `configure` has set the
+    /// system's knobs.
+    pub async fn start_configured(configure: impl FnOnce(&mut TestSystem)) -> TestSystem {
         let mut system = TestSystem::with_broker_only();
-        for service in [
-            Service::Posts,
-            Service::Comments,
-            Service::Moderation,
-            Service::Query,
-        ] {
+        configure(&mut system);
+        for service in Service::ALL {
             system.start_service(service).await;
         }
         system

@@ -110,16 +110,10 @@ async fn cors_admits_the_web_client_origin_only() {
 /// 503 rather than a share of a server stretched thin.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_connections_are_bounded() {
-    let mut system = crate::helpers::TestSystem::with_broker_only();
-    system.query_live_clients = 2;
-    for service in [
-        Service::Posts,
-        Service::Comments,
-        Service::Moderation,
-        Service::Query,
-    ] {
-        system.start_service(service).await;
-    }
+    let system = crate::helpers::TestSystem::start_configured(|system| {
+        system.query_live_clients = 2;
+    })
+    .await;
     let open = |path: &str| system.http.get(system.url(Service::Query, path)).send();
     let first = open("/posts/events").await.expect("answers");
     let second = open("/system/events").await.expect("answers");
