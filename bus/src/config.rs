@@ -1,6 +1,9 @@
-//! Where the broker is. Kept in one place so moving to a cluster (several URLs, three
-//! replicas) or adding credentials is a configuration change, not a code change per service.
+//! Where the broker is, and who we are to it. Kept in one place so moving to a cluster
+//! (several URLs, three replicas) or changing credentials is a configuration change, not a
+//! code change per service. The credentials are kept apart from the URLs, so a server list
+//! never carries a password.
 
+use crate::auth::Credentials;
 use std::env;
 
 #[derive(Clone, Debug)]
@@ -11,18 +14,29 @@ pub struct BusConfig {
     pub replicas: usize,
     /// The connection name the server shows in its monitoring pages.
     pub client_name: String,
+    /// The NATS user to connect as (see [`crate::auth`]); `None` connects anonymously,
+    /// which nats-server refuses (the tests prove it).
+    pub credentials: Option<Credentials>,
 }
 
 impl BusConfig {
     pub const DEFAULT_URL: &'static str = "nats://127.0.0.1:4222";
 
-    /// A configuration for one server at `url`, one replica.
-    pub fn single(url: impl Into<String>, client_name: impl Into<String>) -> BusConfig {
-        BusConfig { servers: vec![url.into()], replicas: 1, client_name: client_name.into() }
+    /// A configuration for one server at `url`, one replica, connecting as `user` (also the
+    /// connection's name).
+    pub fn single(url: impl Into<String>, user: &str) -> BusConfig {
+        BusConfig {
+            servers: vec![url.into()],
+            replicas: 1,
+            client_name: user.to_owned(),
+            credentials: Some(Credentials::from_env(user)),
+        }
     }
 
-    /// Reads `NATS_URL` and `NATS_REPLICAS`; anything missing gets the local default.
-    pub fn from_env(client_name: &str) -> Result<BusConfig, String> {
+    /// Reads `NATS_URL` and `NATS_REPLICAS`; anything missing gets the local default. The
+    /// service connects as the user named after it, with its password from the environment
+    /// ([`Credentials::from_env`]).
+    pub fn from_env(service: &str) -> Result<BusConfig, String> {
         let servers = env::var("NATS_URL")
             .unwrap_or_else(|_| Self::DEFAULT_URL.to_owned())
             .split(',')
@@ -41,6 +55,21 @@ impl BusConfig {
                 .ok_or_else(|| format!("NATS_REPLICAS must be a number from 1 to 5, not {value:?}"))?,
             Err(_) => 1,
         };
-        Ok(BusConfig { servers, replicas, client_name: client_name.to_owned() })
+        Ok(BusConfig {
+            servers,
+            replicas,
+            client_name: service.to_owned(),
+            credentials: Some(Credentials::from_env(service)),
+        })
+    }
+
+    /// The same servers, as another user (e.g. query's retry connection as `admin`), with
+    /// the connection named `client_name`.
+    pub fn as_user(&self, user: &str, client_name: &str) -> BusConfig {
+        BusConfig {
+            client_name: client_name.to_owned(),
+            credentials: Some(Credentials::from_env(user)),
+            ..self.clone()
+        }
     }
 }

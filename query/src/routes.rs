@@ -22,6 +22,8 @@ use web::ApiError;
 #[derive(Clone)]
 pub struct AppState {
     pub js: jetstream::Context,
+    /// As `admin`, for dead-letter retries only: `js` may publish nothing.
+    pub retries: jetstream::Context,
     /// Never held across an `.await` (see `posts::routes::AppState`).
     pub model: Arc<RwLock<ReadModel>>,
     /// One per stream read; ready when all have caught up.
@@ -115,7 +117,7 @@ async fn retry_dead_letter(
     let unknown = || ApiError::not_found(format!("there is no dead letter {raw_id:?}"));
     let id: u64 = raw_id.parse().map_err(|_| unknown())?;
     let letter = app.dead_letters.read().get(id).cloned().ok_or_else(unknown)?;
-    match dead_letters::retry(&app.js, &letter).await {
+    match dead_letters::retry(&app.retries, &letter).await {
         Ok(sequence) => Ok((
             StatusCode::ACCEPTED,
             Json(json!({ "deadLetter": id, "stream": letter.stream, "republishedSequence": sequence })),

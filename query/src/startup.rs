@@ -27,13 +27,15 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let service = &settings.service;
         let (listener, port) = web::server::bind(&service.host, service.port).await?;
-        let client = bus::connect::connect_and_ensure(&service.bus, &STREAMS).await;
+        let client = bus::connect::connect_and_wait_for(&service.bus, &STREAMS).await;
         let js = jetstream::new(client);
+        let retries = crate::dead_letters::retry_connection(&service.bus).await;
         for stream in STREAMS {
             start_over(&js, stream, &settings.instance).await;
         }
         let state = AppState {
             js,
+            retries,
             model: Arc::new(RwLock::new(ReadModel::default())),
             progress: STREAMS.iter().map(|s| (*s, Progress::new())).collect(),
             changes: Changes::default(),

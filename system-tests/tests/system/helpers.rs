@@ -25,6 +25,18 @@ pub enum Service {
     QueryTwin,
 }
 
+impl Service {
+    /// The NATS user it connects as (`nats/auth.conf`).
+    pub fn user(self) -> &'static str {
+        match self {
+            Service::Posts => "posts",
+            Service::Comments => "comments",
+            Service::Moderation => "moderation",
+            Service::Query | Service::QueryTwin => "query",
+        }
+    }
+}
+
 struct Running {
     client: async_nats::Client,
     stop: CancellationToken,
@@ -85,9 +97,9 @@ impl TestSystem {
         build_service(service, self.settings(service), self.moderation_knobs.clone()).await
     }
 
-    /// The settings `service` gets: port 0, this system's broker.
+    /// The settings `service` gets: port 0, this system's broker, its own NATS user.
     pub fn settings(&self, service: Service) -> ServiceSettings {
-        ServiceSettings::for_test(self.nats.bus_config(&format!("{service:?}")))
+        ServiceSettings::for_test(self.nats.bus_config(service.user()))
     }
 
     /// Kills `service` as SIGKILL would: its task is dropped mid-flight, nothing graceful,
@@ -192,9 +204,9 @@ impl TestSystem {
 
     // --- looking into the broker -------------------------------------------------------
 
+    /// A JetStream context as `admin`: tests look into, and tamper with, every stream.
     pub async fn jetstream(&self) -> jetstream::Context {
-        let client = async_nats::connect(self.nats.url()).await.expect("connect to the test broker");
-        jetstream::new(client)
+        jetstream::new(bus::connect::connect(&self.nats.bus_config(bus::auth::ADMIN)).await)
     }
 
     /// How many events of `event_type` a stream holds.
