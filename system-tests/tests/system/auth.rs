@@ -115,7 +115,7 @@ async fn posts_publishes_its_own_events_only_and_cannot_delete_or_purge_a_stream
 
     assert!(posts.js.delete_stream("POSTS").await.is_err(), "posts deleted POSTS");
     posts.refused("$JS.API.STREAM.DELETE.POSTS").await;
-    let mut handle = posts.js.get_stream("POSTS").await.expect("posts may look at POSTS");
+    let handle = posts.js.get_stream("POSTS").await.expect("posts may look at POSTS");
     assert!(handle.purge().await.is_err(), "posts purged POSTS");
     posts.refused("$JS.API.STREAM.PURGE.POSTS").await;
     assert!(posts.js.create_stream(stream::Config {
