@@ -131,7 +131,7 @@ async fn posts_publishes_its_own_events_only_and_cannot_delete_or_purge_a_stream
 }
 
 #[tokio::test]
-async fn query_publishes_nothing() {
+async fn query_publishes_no_event_and_records_no_retry() {
     let nats = TestNats::start();
     let mut query = Session::open(&nats, "query").await;
     query.publish_is_refused("posts.PostCreated.x").await;
