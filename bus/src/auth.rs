@@ -31,14 +31,20 @@ impl Credentials {
     pub fn from_env(user: &str) -> Credentials {
         let password =
             std::env::var(password_variable(user)).unwrap_or_else(|_| default_password(user));
-        Credentials { user: user.to_owned(), password }
+        Credentials {
+            user: user.to_owned(),
+            password,
+        }
     }
 }
 
 // Hand-written so that logging a `BusConfig` never prints a password.
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials").field("user", &self.user).field("password", &"…").finish()
+        f.debug_struct("Credentials")
+            .field("user", &self.user)
+            .field("password", &"…")
+            .finish()
     }
 }
 
@@ -55,7 +61,15 @@ pub fn default_password(user: &str) -> String {
 /// What nats-server needs in its environment to read `nats/auth.conf`: every user's
 /// password, as the clients will present it.
 pub fn server_environment() -> Vec<(String, String)> {
-    USERS.iter().map(|user| (password_variable(user), Credentials::from_env(user).password)).collect()
+    USERS
+        .iter()
+        .map(|user| {
+            (
+                password_variable(user),
+                Credentials::from_env(user).password,
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -66,7 +80,10 @@ mod tests {
     fn a_user_has_a_variable_and_a_default_and_debug_hides_the_password() {
         assert_eq!(password_variable("moderation"), "NATS_PASSWORD_MODERATION");
         assert_eq!(default_password("learner"), "lab-learner");
-        let credentials = Credentials { user: "posts".into(), password: "secret".into() };
+        let credentials = Credentials {
+            user: "posts".into(),
+            password: "secret".into(),
+        };
         assert!(!format!("{credentials:?}").contains("secret"));
     }
 }

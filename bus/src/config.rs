@@ -52,7 +52,9 @@ impl BusConfig {
                 .parse::<usize>()
                 .ok()
                 .filter(|n| (1..=5).contains(n))
-                .ok_or_else(|| format!("NATS_REPLICAS must be a number from 1 to 5, not {value:?}"))?,
+                .ok_or_else(|| {
+                    format!("NATS_REPLICAS must be a number from 1 to 5, not {value:?}")
+                })?,
             Err(_) => 1,
         };
         Ok(BusConfig {

@@ -31,7 +31,10 @@ pub async fn connect(config: &BusConfig) -> Client {
                 if !said_waiting {
                     said_waiting = true;
                     if matches!(error.kind(), ConnectErrorKind::AuthorizationViolation) {
-                        let user = config.credentials.as_ref().map_or("(anonymous)", |c| &c.user);
+                        let user = config
+                            .credentials
+                            .as_ref()
+                            .map_or("(anonymous)", |c| &c.user);
                         let variable = crate::auth::password_variable(user);
                         warn!(user, servers = ?config.servers,
                             "nats-server refuses this user or password; both sides read ${variable} \
@@ -50,9 +53,10 @@ pub async fn connect(config: &BusConfig) -> Client {
 
 fn options(config: &BusConfig) -> ConnectOptions {
     let options = match &config.credentials {
-        Some(credentials) => {
-            ConnectOptions::with_user_and_password(credentials.user.clone(), credentials.password.clone())
-        }
+        Some(credentials) => ConnectOptions::with_user_and_password(
+            credentials.user.clone(),
+            credentials.password.clone(),
+        ),
         None => ConnectOptions::new(),
     };
     options
@@ -84,7 +88,10 @@ fn options(config: &BusConfig) -> ConnectOptions {
 pub async fn connect_and_wait_for(config: &BusConfig, streams: &[StreamDef]) -> Client {
     let client = connect(config).await;
     let js = jetstream::new(client.clone());
-    let names = streams.iter().map(|s| s.name()).chain([crate::deadletters::STREAM]);
+    let names = streams
+        .iter()
+        .map(|s| s.name())
+        .chain([crate::deadletters::STREAM]);
     for name in names {
         wait_for_stream(&js, name).await;
     }
@@ -97,7 +104,9 @@ async fn wait_for_stream(js: &jetstream::Context, name: &str) {
     let mut said_waiting = false;
     loop {
         // `get_stream` asks for the stream's info: "not found" until it is provisioned.
-        let Err(error) = js.get_stream(name).await else { return };
+        let Err(error) = js.get_stream(name).await else {
+            return;
+        };
         if !said_waiting {
             said_waiting = true;
             warn!(stream = name, %error,

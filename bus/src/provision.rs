@@ -17,7 +17,8 @@ use tracing::{info, warn};
 /// (its subjects have grown since its first version).
 pub async fn provision(js: &jetstream::Context, replicas: usize) -> Result<(), CreateStreamError> {
     streams::ensure(js, &StreamDef::ALL, replicas).await?;
-    js.create_or_update_stream(crate::deadletters::config(replicas)).await?;
+    js.create_or_update_stream(crate::deadletters::config(replicas))
+        .await?;
     Ok(())
 }
 
@@ -39,9 +40,12 @@ pub async fn connect_and_provision(config: &BusConfig, patience: Duration) -> Re
         // Make sure every request reached the server before the connection goes.
         let _ = client.flush().await;
     };
-    tokio::time::timeout(patience, work)
-        .await
-        .map_err(|_| format!("could not provision the streams within {} s", patience.as_secs()))?;
+    tokio::time::timeout(patience, work).await.map_err(|_| {
+        format!(
+            "could not provision the streams within {} s",
+            patience.as_secs()
+        )
+    })?;
     let names: Vec<_> = StreamDef::ALL.iter().map(|s| s.name()).collect();
     info!(streams = ?names, deadletters = crate::deadletters::STREAM, "streams provisioned");
     Ok(())

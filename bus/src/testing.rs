@@ -72,7 +72,11 @@ impl TestNats {
         let store = dir.path().join("store");
         write_config(dir.path(), port, &format!("  store_dir: {store:?}\n"))
             .expect("writing the test nats-server's configuration");
-        let mut server = TestNats { child: None, port, dir };
+        let mut server = TestNats {
+            child: None,
+            port,
+            dir,
+        };
         server.spawn();
         server
     }
@@ -96,7 +100,10 @@ impl TestNats {
                 .enable_all()
                 .build()
                 .expect("a runtime to provision with");
-            runtime.block_on(crate::provision::connect_and_provision(&config, Duration::from_secs(20)))
+            runtime.block_on(crate::provision::connect_and_provision(
+                &config,
+                Duration::from_secs(20),
+            ))
         })
         .join()
         .expect("the provisioning thread finishes")
@@ -134,12 +141,19 @@ impl TestNats {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| {
-                panic!("cannot start {} ({e}); run `make tools` first", binary.display())
+                panic!(
+                    "cannot start {} ({e}); run `make tools` first",
+                    binary.display()
+                )
             });
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(15);
         while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "nats-server did not start on port {}", self.port);
+            assert!(
+                Instant::now() < deadline,
+                "nats-server did not start on port {}",
+                self.port
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
