@@ -435,6 +435,9 @@ def print_system_view():
 
 
 def reset():
+    supervisor = pid_of("run")
+    if supervisor and is_lab(supervisor):
+        sys.exit(f"`make run` (pid {supervisor}) is still running; Ctrl-C it first.")
     running = [n for n in available() if pid_of(n)]
     if running:
         sys.exit(f"still running: {', '.join(running)}. Stop them first (Ctrl-C in the "

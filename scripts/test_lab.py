@@ -119,6 +119,15 @@ class Lab(unittest.TestCase):
         self.assertIn("nats-server is running with its store in", str(refused.exception))
         self.assertTrue(store.exists(), "reset wiped a running server's store")
 
+    def test_reset_refuses_while_nats_runs_or_a_run_supervises(self):
+        for name in ("nats", "run"):
+            process = self.child(sys.executable, "-c", "import time; time.sleep(30)", "lab.py")
+            (self.lab.PIDS / name).write_text(str(process.pid))
+            with self.assertRaises(SystemExit):
+                self.lab.reset()
+            self.assertTrue(self.lab.PIDS.exists(), f"reset went ahead while {name} ran")
+            (self.lab.PIDS / name).unlink()
+
     def test_reset_goes_ahead_when_the_server_answering_is_another_checkouts(self):
         (self.lab.DATA / "nats").mkdir(parents=True)
         with fake_monitor(self.lab.MONITOR_PORT, "/somewhere/else/data/nats/jetstream"):
