@@ -50,9 +50,7 @@ def set_default_passwords():
 
 def nats_command():
     conf = "nats/nats-lazy.conf" if os.environ.get("NATS_SYNC") == "lazy" else "nats/nats.conf"
-    # The store as an absolute path, so the server's /varz names this checkout's data folder
-    # (`reset` checks it) rather than a relative one any checkout could have.
-    return [str(NATS), "-c", conf, "--store_dir", str(DATA / "nats")]
+    return [str(NATS), "-c", conf]
 
 
 def service(name, port):
@@ -443,28 +441,36 @@ def reset():
         sys.exit(f"still running: {', '.join(running)}. Stop them first (Ctrl-C in the "
                  "`make run` terminal, or `make stop SERVICE=...`).")
     # A nats-server with no pid file (started by hand, or the file was lost) may still be
-    # writing into data/: ask the one on the monitoring port where its store is.
+    # writing into data/.
     store = nats_store_in_use()
     if store:
-        sys.exit(f"nats-server is running with its store in {store} (it answers on "
-                 f"{MONITOR}); stop it first, then reset.")
+        sys.exit(f"nats-server is running with its store in {store}; stop it first, then reset.")
     shutil.rmtree(DATA, ignore_errors=True)
     shutil.rmtree(RUN, ignore_errors=True)
     print("wiped data/ (every stream and consumer) and .run/ (logs, pids)")
 
 
 def nats_store_in_use():
-    """The store folder of the nats-server answering on the monitoring port, if it is in
-    this checkout's data/; else None."""
-    code, varz = fetch_json(f"{MONITOR}/varz")
-    if code != 200 or not isinstance(varz, dict):
-        return None
-    store = ((varz.get("jetstream") or {}).get("config") or {}).get("store_dir") or ""
-    if not os.path.isabs(store):
-        return None  # relative to a working directory we cannot see: not provably ours
-    inside = Path(store).resolve()
+    """Where a running nats-server keeps a store inside this checkout's data/, if one does;
+    else None. Two ways to tell, since a pid file can be lost: the server on the monitoring
+    port reports its store folder (absolute, when configured so), and nats.conf's relative
+    `data/nats` is ours when a nats-server process runs from this checkout."""
     data = DATA.resolve()
-    return str(inside) if inside == data or data in inside.parents else None
+    code, varz = fetch_json(f"{MONITOR}/varz")
+    if code == 200 and isinstance(varz, dict):
+        store = ((varz.get("jetstream") or {}).get("config") or {}).get("store_dir") or ""
+        if os.path.isabs(store) and (Path(store).resolve() == data
+                                     or data in Path(store).resolve().parents):
+            return store
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if (proc / "comm").read_text().strip() != "nats-server":
+                continue
+            if (proc / "cwd").resolve() == ROOT.resolve():
+                return f"{data / 'nats'} (pid {proc.name})"
+        except OSError:
+            continue  # gone meanwhile, or not ours to look at
+    return None
 
 
 def main(argv):

@@ -128,6 +128,20 @@ class Lab(unittest.TestCase):
             self.assertTrue(self.lab.PIDS.exists(), f"reset went ahead while {name} ran")
             (self.lab.PIDS / name).unlink()
 
+    def test_reset_refuses_while_a_nats_server_runs_from_this_checkout(self):
+        # A nats-server whose pid file is lost, running from this checkout (as `make run`
+        # starts it, with nats.conf's relative `data/nats`). A copy of `sleep` named so.
+        fake = self.root / "nats-server"
+        fake.write_bytes(Path("/bin/sleep").read_bytes())
+        fake.chmod(0o755)
+        server = subprocess.Popen([str(fake), "30"], cwd=self.root)
+        self.children.append(server)
+        (self.lab.DATA / "nats").mkdir(parents=True)
+        with self.assertRaises(SystemExit) as refused:
+            self.lab.reset()
+        self.assertIn(f"(pid {server.pid})", str(refused.exception))
+        self.assertTrue(self.lab.DATA.exists())
+
     def test_reset_goes_ahead_when_the_server_answering_is_another_checkouts(self):
         (self.lab.DATA / "nats").mkdir(parents=True)
         with fake_monitor(self.lab.MONITOR_PORT, "/somewhere/else/data/nats/jetstream"):
