@@ -23,7 +23,7 @@ run: build
 	@$(LAB) run
 
 build: tools
-	cargo build --release -p posts -p comments -p moderation -p query -p bus --bin provision
+	cargo build --release -p posts -p comments -p moderation -p query -p bus --bins
 ifneq ($(FRONTEND),)
 	bash scripts/frontend.sh build
 endif

@@ -272,12 +272,14 @@ def supervise():
     """Starts everything, follows the logs until told to stop, then stops everything."""
     # Follow only what this run writes: remember where each log file ends now.
     offsets = {name: log_size(name) for name in PROCESSES}
-    for name in available():
-        spawn(name)
-        if name == "nats" and not provision():
-            print("the streams are not provisioned; stopping", file=sys.stderr)
-            stop_all()
-            sys.exit(1)
+    try:
+        for name in available():
+            spawn(name)
+            if name == "nats" and not provision():
+                sys.exit("the streams are not provisioned; stopping")
+    except SystemExit:
+        stop_all()  # whatever did start must not outlive a failed start
+        raise
     print(banner(), flush=True)
     stopping = []
     # Ctrl-C, a closed terminal or a plain `kill` all mean "stop everything". (SIGINT is set

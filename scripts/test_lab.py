@@ -101,6 +101,13 @@ class Lab(unittest.TestCase):
         self.assertEqual(self.started(), [])
         self.assertFalse((self.lab.PIDS / "run").exists())
 
+    def test_a_failed_provisioning_stops_what_had_started(self):
+        # PROVISION points at nothing, so provisioning fails right after nats starts.
+        with self.assertRaises(SystemExit) as refused:
+            self.lab.run()
+        self.assertIn("not provisioned", str(refused.exception))
+        self.assertEqual(self.started(), [], "nats-server outlived the failed start")
+
     def test_a_taken_monitoring_port_is_named_too(self):
         with socket.socket() as squatter:
             squatter.bind(("127.0.0.1", self.lab.MONITOR_PORT))
