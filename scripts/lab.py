@@ -130,9 +130,11 @@ def pid_of(name):
 def is_lab(pid):
     """Whether `pid` runs this script (a stale pid file may name a reused pid)."""
     try:
-        return b"lab.py" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return True  # no /proc: trust the pid file
+    # Empty for a moment while a process is being exec'ed: then trust the pid file too.
+    return not cmdline or b"lab.py" in cmdline
 
 
 def reap_children():

@@ -61,11 +61,15 @@ class Lab(unittest.TestCase):
             child.wait()
         self.dir.cleanup()
 
-    def child(self, *args, new_session=True):
+    def child(self, *args, new_session=True, cwd=None):
         """A process of ours that lives until killed."""
-        process = subprocess.Popen(list(args) or ["/bin/sleep", "30"],
+        process = subprocess.Popen(list(args) or ["/bin/sleep", "30"], cwd=cwd,
                                    start_new_session=new_session)
         self.children.append(process)
+        # /proc shows a process's new command line and name only a moment after exec.
+        deadline = time.time() + 5
+        while not Path(f"/proc/{process.pid}/cmdline").read_bytes() and time.time() < deadline:
+            time.sleep(0.01)
         return process
 
     def started(self):
@@ -141,8 +145,7 @@ class Lab(unittest.TestCase):
         fake = self.root / "nats-server"
         fake.write_bytes(Path("/bin/sleep").read_bytes())
         fake.chmod(0o755)
-        server = subprocess.Popen([str(fake), "30"], cwd=self.root)
-        self.children.append(server)
+        server = self.child(str(fake), "30", cwd=self.root)
         (self.lab.DATA / "nats").mkdir(parents=True)
         with self.assertRaises(SystemExit) as refused:
             self.lab.reset()
