@@ -37,8 +37,15 @@ def load_lab(root):
         spec["cmd"] = ["/bin/sleep", "30"]
     lab.MONITOR_PORT = free_port()
     lab.MONITOR = f"http://127.0.0.1:{lab.MONITOR_PORT}"
+    # A run that gets as far as following the logs "gets" Ctrl-C at once, so a test of a
+    # refusal that does not happen fails instead of hanging.
+    lab.follow_logs = interrupt
     lab.PIDS.mkdir(parents=True)
     return lab
+
+
+def interrupt(*_):
+    raise KeyboardInterrupt
 
 
 def free_port():
@@ -78,8 +85,6 @@ class Lab(unittest.TestCase):
     def test_a_second_run_is_refused_while_the_first_supervisor_lives(self):
         first = self.child(sys.executable, "-c", "import time; time.sleep(30)", "lab.py")
         (self.lab.PIDS / "run").write_text(str(first.pid))
-        # Were it not refused, it would start everything and then "get" Ctrl-C at once.
-        self.lab.follow_logs = lambda *_: (_ for _ in ()).throw(KeyboardInterrupt)
         with self.assertRaises(SystemExit) as refused:
             self.lab.run()
         self.assertIn(f"`make run` is already running (pid {first.pid})", str(refused.exception))
@@ -97,7 +102,6 @@ class Lab(unittest.TestCase):
         with socket.socket() as squatter:
             squatter.bind(("127.0.0.1", port))
             squatter.listen()
-            self.lab.follow_logs = lambda *_: (_ for _ in ()).throw(KeyboardInterrupt)
             with self.assertRaises(SystemExit) as refused:
                 self.lab.run()
         self.assertIn(f"port {port} (comments) is taken by another program",
