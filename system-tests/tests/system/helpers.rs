@@ -38,6 +38,18 @@ impl Service {
     ];
 }
 
+impl Service {
+    /// The NATS user it connects as (`nats/auth.conf`).
+    pub fn user(self) -> &'static str {
+        match self {
+            Service::Posts => "posts",
+            Service::Comments => "comments",
+            Service::Moderation => "moderation",
+            Service::Query | Service::QueryTwin | Service::QueryUnnamed(_) => "query",
+        }
+    }
+}
+
 struct Running {
     client: async_nats::Client,
     stop: CancellationToken,
@@ -118,9 +130,9 @@ impl TestSystem {
         build_service(service, self.settings(service), knobs).await
     }
 
-    /// The settings `service` gets: port 0, this system's broker.
+    /// The settings `service` gets: port 0, this system's broker, its own NATS user.
     pub fn settings(&self, service: Service) -> ServiceSettings {
-        let mut bus = self.nats.bus_config(&format!("{service:?}"));
+        let mut bus = self.nats.bus_config(service.user());
         bus.ack_wait = self.ack_wait;
         ServiceSettings::for_test(bus)
     }
@@ -268,11 +280,9 @@ impl TestSystem {
 
     // --- looking into the broker -------------------------------------------------------
 
+    /// A JetStream context as `admin`: tests look into, and tamper with, every stream.
     pub async fn jetstream(&self) -> jetstream::Context {
-        let client = async_nats::connect(self.nats.url())
-            .await
-            .expect("connect to the test broker");
-        jetstream::new(client)
+        jetstream::new(bus::connect::connect(&self.nats.bus_config(bus::auth::ADMIN)).await)
     }
 
     /// How many events of `event_type` a stream holds.

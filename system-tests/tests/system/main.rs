@@ -1,5 +1,6 @@
 //! System tests: one binary (so the services link once), one module per promised behaviour.
 
+mod auth;
 mod bad_input;
 mod broker_down;
 mod deleted;
