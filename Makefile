@@ -24,7 +24,7 @@ run: build
 	@$(LAB) run
 
 build: tools
-	cargo build --release -p posts -p comments -p moderation -p query
+	cargo build --release -p posts -p comments -p moderation -p query -p bus --bins
 ifneq ($(FRONTEND),)
 	bash scripts/frontend.sh build
 endif
@@ -40,6 +40,7 @@ $(NATS):
 	@$(NATS) --version
 
 test: tools
+	python3 scripts/test_lab.py
 	cargo test --workspace
 	$(MAKE) --no-print-directory chaos-short
 ifneq ($(FRONTEND),)

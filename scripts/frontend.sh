@@ -115,7 +115,7 @@ case "${1:-}" in
             say "building the services ($SERVICES_PROFILE; quick when up to date)"
             profile_flag=""
             [ "$SERVICES_PROFILE" = release ] && profile_flag="--release"
-            (cd "$ROOT" && cargo build $profile_flag -p posts -p comments -p moderation -p query)
+            (cd "$ROOT" && cargo build $profile_flag -p posts -p comments -p moderation -p query -p bus --bins)
         fi
         exec python3 "$ROOT/frontend/tools/browser_test.py"
         ;;

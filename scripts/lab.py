@@ -8,13 +8,21 @@ and `make status` calls `lab.py status`.
 
 How the terminals cooperate: every process writes to its own log file in `.run/logs`, and
 its pid goes to `.run/pids`. The `run` terminal follows all the log files, so a process
-restarted from another terminal shows up there too. Nothing but the standard library.
+restarted from another terminal shows up there too. The `run` terminal's own pid goes to
+`.run/pids/run`, so a second `make run` is refused while the first one is alive.
+
+nats-server refuses anonymous connections (nats/auth.conf): every user's password is taken
+from `NATS_PASSWORD_<USER>`, or the lab default `lab-<user>` (the same rule as
+bus/src/auth.rs), and given to nats-server and the services alike. Right after nats-server
+starts, `provision` (as the `admin` user) creates the streams; the services may not.
+Nothing but the standard library.
 """
 
 import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -26,7 +34,18 @@ RUN = ROOT / ".run"
 LOGS, PIDS = RUN / "logs", RUN / "pids"
 DATA = ROOT / "data"
 NATS = ROOT / ".tools/nats/bin/nats-server"
-MONITOR = "http://127.0.0.1:8222"
+PROVISION = ROOT / "target/release/provision"
+MONITOR_PORT = 8222
+MONITOR = f"http://127.0.0.1:{MONITOR_PORT}"
+# The NATS users of nats/auth.conf; each one's password is NATS_PASSWORD_<USER>.
+USERS = ["posts", "comments", "moderation", "query", "admin", "learner"]
+
+
+def set_default_passwords():
+    """Fills in the documented lab default `lab-<user>` for every password not set, so that
+    nats-server (which reads them in nats/auth.conf) and the services agree."""
+    for user in USERS:
+        os.environ.setdefault(f"NATS_PASSWORD_{user.upper()}", f"lab-{user}")
 
 
 def nats_command():
@@ -50,6 +69,37 @@ PROCESSES = {
                  "env": {}},
 }
 COLOURS = {"nats": 35, "posts": 32, "comments": 33, "moderation": 36, "query": 34, "frontend": 31}
+
+
+def ports(names):
+    """Every port the processes `names` listen on, with a label for messages."""
+    found = []
+    for name in names:
+        found.append((PROCESSES[name]["port"], name))
+        if name == "nats":
+            found.append((MONITOR_PORT, "nats monitoring"))
+    return found
+
+
+def port_taken(port):
+    """Whether something already listens on 127.0.0.1:`port`. SO_REUSEADDR, as every server
+    here sets it, so a recently closed connection does not count as taken."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def refuse_taken_ports(names):
+    """Exits, naming each one, if a port `names` need is taken by something else."""
+    taken = [f"port {port} ({label}) is taken by another program"
+             for port, label in ports(names) if port_taken(port)]
+    if taken:
+        sys.exit("cannot start: " + "; ".join(taken) + ". Stop it, or find it with "
+                 "`ss -ltnp`; nothing was started.")
 
 
 def available():
@@ -77,6 +127,16 @@ def pid_of(name):
     return pid
 
 
+def is_lab(pid):
+    """Whether `pid` runs this script (a stale pid file may name a reused pid)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc: trust the pid file
+    # Empty for a moment while a process is being exec'ed: then trust the pid file too.
+    return not cmdline or b"lab.py" in cmdline
+
+
 def reap_children():
     """Collects every child that has exited (the `run` terminal is their parent, even when
     another terminal killed them), so none lingers as a zombie."""
@@ -95,6 +155,14 @@ def start(name):
     if pid_of(name):
         print(f"{name} is already running (pid {pid_of(name)})")
         return
+    refuse_taken_ports([name])
+    spawn(name)
+    if name == "nats":
+        provision()
+
+
+def spawn(name):
+    """Starts `name` in a session of its own, its output to its log file."""
     spec = PROCESSES[name]
     cmd = nats_command() if name == "nats" else spec["cmd"]
     if not Path(cmd[0]).exists() and cmd[0] != "bash":
@@ -112,24 +180,58 @@ def start(name):
     print(f"started {name} (pid {process.pid})")
 
 
+def provision():
+    """Creates the streams, as `admin` (the services' users may not). Idempotent. Waits for
+    nats-server to accept connections, up to the program's own 30 s."""
+    if not PROVISION.exists():
+        print(f"{PROVISION} is missing (run `make build`): the services will wait for their "
+              "streams", file=sys.stderr)
+        return False
+    try:
+        done = subprocess.run([str(PROVISION)], cwd=ROOT, env={**os.environ, "RUST_LOG": "warn"},
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=45)
+    except subprocess.TimeoutExpired:
+        print("provision did not finish: the services will wait for their streams",
+              file=sys.stderr)
+        return False
+    if done.returncode != 0:
+        print(f"provision failed: {(done.stderr or done.stdout).strip()}", file=sys.stderr)
+        return False
+    print("provisioned the streams (as admin)")
+    return True
+
+
 def signal_process(name, sig, wait):
     pid = pid_of(name)
     if not pid:
         print(f"{name} is not running")
         return
-    try:
-        os.killpg(pid, sig)  # the whole group: the frontend server is a child of bash
-    except ProcessLookupError:
-        pass
+    signal_group(pid, sig)  # the whole group: the frontend server is a child of bash
     deadline = time.time() + wait
     while time.time() < deadline and pid_of(name):
         time.sleep(0.05)
         reap(pid)
     if pid_of(name):
-        os.killpg(pid, signal.SIGKILL)
+        signal_group(pid, signal.SIGKILL)
         reap(pid)
     (PIDS / name).unlink(missing_ok=True)
     print(f"{'killed' if sig == signal.SIGKILL else 'stopped'} {name}")
+
+
+def signal_group(pid, sig):
+    """Signals `pid`'s process group, or the process alone if its group has vanished.
+
+    Never raises: the group may be gone (the process already exited, or is no longer a
+    group leader), and a pid reused by someone else's process is not ours to signal."""
+    try:
+        os.killpg(pid, sig)
+        return
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def reap(pid):
@@ -151,13 +253,35 @@ def kill(name):
 # --- run: start everything and follow the logs ---------------------------------------------
 
 def run():
+    supervisor = pid_of("run")
+    if supervisor and is_lab(supervisor):
+        sys.exit(f"`make run` is already running (pid {supervisor}) in another terminal; "
+                 "use that one, or Ctrl-C it first.")
     running = [n for n in available() if pid_of(n)]
     if running:
         sys.exit(f"already running: {', '.join(running)}. Use `make status`, or stop them first.")
+    # Before anything starts: a port someone else holds would fail one process halfway.
+    refuse_taken_ports(available())
+    PIDS.mkdir(parents=True, exist_ok=True)
+    (PIDS / "run").write_text(str(os.getpid()))
+    try:
+        supervise()
+    finally:
+        (PIDS / "run").unlink(missing_ok=True)
+
+
+def supervise():
+    """Starts everything, follows the logs until told to stop, then stops everything."""
     # Follow only what this run writes: remember where each log file ends now.
     offsets = {name: log_size(name) for name in PROCESSES}
-    for name in available():
-        start(name)
+    try:
+        for name in available():
+            spawn(name)
+            if name == "nats" and not provision():
+                sys.exit("the streams are not provisioned; stopping")
+    except SystemExit:
+        stop_all()  # whatever did start must not outlive a failed start
+        raise
     print(banner(), flush=True)
     stopping = []
     # Ctrl-C, a closed terminal or a plain `kill` all mean "stop everything". (SIGINT is set
@@ -170,9 +294,21 @@ def run():
     except KeyboardInterrupt:
         pass
     print("\nstopping everything…")
+    stop_all()
+
+
+def stop_all():
+    """Stops every process, last started first. One that cannot be stopped (a stale pid
+    file, a vanished process group) is reported and never keeps the rest running."""
     for name in reversed(available()):
-        if pid_of(name):
-            stop(name)
+        try:
+            if pid_of(name):
+                stop(name)
+            else:
+                (PIDS / name).unlink(missing_ok=True)  # stale: its process is long gone
+        except OSError as error:
+            print(f"could not stop {name}: {error}", file=sys.stderr)
+            (PIDS / name).unlink(missing_ok=True)
 
 
 def banner():
@@ -182,6 +318,8 @@ def banner():
     lines += ["  query        http://127.0.0.1:4002/posts",
               "  posts        http://127.0.0.1:4000/posts",
               "  nats monitor http://127.0.0.1:8222",
+              f"  nats (read-only) nats://learner:{os.environ.get('NATS_PASSWORD_LEARNER', '')}"
+              "@127.0.0.1:4222",
               "In another terminal: make status | make kill SERVICE=moderation | "
               "make start SERVICE=moderation",
               "Ctrl-C stops everything.", ""]
@@ -299,16 +437,48 @@ def print_system_view():
 
 
 def reset():
+    supervisor = pid_of("run")
+    if supervisor and is_lab(supervisor):
+        sys.exit(f"`make run` (pid {supervisor}) is still running; Ctrl-C it first.")
     running = [n for n in available() if pid_of(n)]
     if running:
         sys.exit(f"still running: {', '.join(running)}. Stop them first (Ctrl-C in the "
                  "`make run` terminal, or `make stop SERVICE=...`).")
+    # A nats-server with no pid file (started by hand, or the file was lost) may still be
+    # writing into data/.
+    store = nats_store_in_use()
+    if store:
+        sys.exit(f"nats-server is running with its store in {store}; stop it first, then reset.")
     shutil.rmtree(DATA, ignore_errors=True)
     shutil.rmtree(RUN, ignore_errors=True)
     print("wiped data/ (every stream and consumer) and .run/ (logs, pids)")
 
 
+def nats_store_in_use():
+    """Where a running nats-server keeps a store inside this checkout's data/, if one does;
+    else None. Two ways to tell, since a pid file can be lost: the server on the monitoring
+    port reports its store folder (absolute, when configured so), and nats.conf's relative
+    `data/nats` is ours when a nats-server process runs from this checkout."""
+    data = DATA.resolve()
+    code, varz = fetch_json(f"{MONITOR}/varz")
+    if code == 200 and isinstance(varz, dict):
+        store = ((varz.get("jetstream") or {}).get("config") or {}).get("store_dir") or ""
+        if os.path.isabs(store) and (Path(store).resolve() == data
+                                     or data in Path(store).resolve().parents):
+            return store
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if (proc / "comm").read_text().strip() != "nats-server":
+                continue
+            if (proc / "cwd").resolve() == ROOT.resolve():
+                return f"{data / 'nats'} (pid {proc.name})"
+        except OSError:
+            continue  # gone meanwhile, or not ours to look at
+    return None
+
+
 def main(argv):
+    set_default_passwords()
     commands = {"run": run, "status": status, "reset": reset}
     per_process = {"start": start, "stop": stop, "kill": kill}
     if len(argv) == 1 and argv[0] in commands:

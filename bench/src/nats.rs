@@ -2,7 +2,10 @@
 //! temporary folder (on disk, so fsync costs what it really costs), killed and wiped on drop.
 //!
 //! The two durability modes differ in one line of the server's configuration, exactly as
-//! `nats/nats.conf` and `nats/nats-lazy.conf` do.
+//! `nats/nats.conf` and `nats/nats-lazy.conf` do. Like them, it includes `nats/auth.conf`:
+//! the services run as their own NATS users, under the same permissions as in `make run`,
+//! and the streams are provisioned as `admin` before they start. The benchmark's own
+//! clients (baselines, filling streams) connect as `admin`.
 
 use anyhow::Context;
 use harness::process::{free_port, log_tail, wait_for_port, Child};
@@ -43,22 +46,33 @@ impl NatsServer {
             .tempdir()
             .context("a temporary folder for the JetStream store")?;
         let port = free_port()?;
-        let config = dir.path().join("nats.conf");
-        std::fs::write(&config, config_text(port, &dir.path().join("store"), mode))
-            .context("writing the nats-server configuration")?;
+        let config = bus::testing::write_config(
+            dir.path(),
+            port,
+            &jetstream_block(&dir.path().join("store"), mode),
+        )
+        .context("writing the nats-server configuration")?;
         let binary = bus::testing::nats_server_binary();
         let mut command = Command::new(&binary);
-        command.arg("-c").arg(&config);
+        command
+            .arg("-c")
+            .arg(&config)
+            .envs(bus::auth::server_environment());
         let mut child = Child::spawn("nats-server", command, &dir.path().join("nats.log"))
             .with_context(|| format!("starting {} (run `make tools`)", binary.display()))?;
         if let Err(error) = wait_for_port(&mut child, port, Duration::from_secs(15)).await {
             return Err(error.context(log_tail(child.log())));
         }
-        Ok(NatsServer {
+        let server = NatsServer {
             server: child,
             port,
             _dir: dir,
-        })
+        };
+        let admin = bus::BusConfig::single(server.url(), bus::auth::ADMIN);
+        bus::provision::connect_and_provision(&admin, Duration::from_secs(30))
+            .await
+            .map_err(anyhow::Error::msg)?;
+        Ok(server)
     }
 
     pub fn url(&self) -> String {
@@ -69,9 +83,10 @@ impl NatsServer {
         self.server.pid()
     }
 
-    /// A client of our own, for the baselines and for filling streams.
+    /// A client of our own (as `admin`), for the baselines and for filling streams.
     pub async fn connect(&self, name: &str) -> anyhow::Result<async_nats::Client> {
-        async_nats::ConnectOptions::new()
+        let admin = bus::auth::Credentials::from_env(bus::auth::ADMIN);
+        async_nats::ConnectOptions::with_user_and_password(admin.user, admin.password)
             .name(name)
             .connect(self.url())
             .await
@@ -79,12 +94,11 @@ impl NatsServer {
     }
 }
 
-fn config_text(port: u16, store: &Path, mode: Durability) -> String {
+/// The body of the server's `jetstream {}` block.
+fn jetstream_block(store: &Path, mode: Durability) -> String {
     let sync = match mode {
         Durability::Always => "  sync_interval: always\n",
         Durability::Lazy => "",
     };
-    format!(
-        "listen: 127.0.0.1:{port}\nserver_name: bench\n\njetstream {{\n  store_dir: {store:?}\n{sync}}}\n"
-    )
+    format!("  store_dir: {store:?}\n{sync}")
 }

@@ -1,6 +1,9 @@
-//! Where the broker is. Kept in one place so moving to a cluster (several URLs, three
-//! replicas) or adding credentials is a configuration change, not a code change per service.
+//! Where the broker is, and who we are to it. Kept in one place so moving to a cluster
+//! (several URLs, three replicas) or changing credentials is a configuration change, not a
+//! code change per service. The credentials are kept apart from the URLs, so a server list
+//! never carries a password.
 
+use crate::auth::Credentials;
 use std::env;
 use std::time::Duration;
 
@@ -15,24 +18,31 @@ pub struct BusConfig {
     /// How long a durable consumer waits for an ack before redelivering: `NATS_ACK_WAIT_MS`.
     /// A handler that works longer keeps its message by sending in-progress acks.
     pub ack_wait: Duration,
+    /// The NATS user to connect as (see [`crate::auth`]); `None` connects anonymously,
+    /// which nats-server refuses (the tests prove it).
+    pub credentials: Option<Credentials>,
 }
 
 impl BusConfig {
     pub const DEFAULT_URL: &'static str = "nats://127.0.0.1:4222";
     pub const DEFAULT_ACK_WAIT: Duration = Duration::from_secs(30);
 
-    /// A configuration for one server at `url`, one replica.
-    pub fn single(url: impl Into<String>, client_name: impl Into<String>) -> BusConfig {
+    /// A configuration for one server at `url`, one replica, connecting as `user` (also the
+    /// connection's name).
+    pub fn single(url: impl Into<String>, user: &str) -> BusConfig {
         BusConfig {
             servers: vec![url.into()],
             replicas: 1,
-            client_name: client_name.into(),
+            client_name: user.to_owned(),
+            credentials: Some(Credentials::from_env(user)),
             ack_wait: Self::DEFAULT_ACK_WAIT,
         }
     }
 
-    /// Reads `NATS_URL` and `NATS_REPLICAS`; anything missing gets the local default.
-    pub fn from_env(client_name: &str) -> Result<BusConfig, String> {
+    /// Reads `NATS_URL` and `NATS_REPLICAS`; anything missing gets the local default. The
+    /// service connects as the user named after it, with its password from the environment
+    /// ([`Credentials::from_env`]).
+    pub fn from_env(service: &str) -> Result<BusConfig, String> {
         let servers = env::var("NATS_URL")
             .unwrap_or_else(|_| Self::DEFAULT_URL.to_owned())
             .split(',')
@@ -70,8 +80,19 @@ impl BusConfig {
         Ok(BusConfig {
             servers,
             replicas,
-            client_name: client_name.to_owned(),
+            client_name: service.to_owned(),
+            credentials: Some(Credentials::from_env(service)),
             ack_wait,
         })
+    }
+
+    /// The same servers, as another user (e.g. query's retry connection as `admin`), with
+    /// the connection named `client_name`.
+    pub fn as_user(&self, user: &str, client_name: &str) -> BusConfig {
+        BusConfig {
+            client_name: client_name.to_owned(),
+            credentials: Some(Credentials::from_env(user)),
+            ..self.clone()
+        }
     }
 }

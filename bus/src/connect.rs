@@ -4,16 +4,23 @@
 //! exiting: in a lab where people start and kill things in any order, "wait and retry" is
 //! the behaviour that heals. Once connected, async-nats reconnects by itself (forever, with
 //! a backoff) whenever the connection drops.
+//!
+//! Services do not create streams: their NATS users may not (`nats/auth.conf`). The one
+//! privileged path that does is [`crate::provision`]; a service waits until the streams it
+//! uses exist, saying which one it waits for and who creates it.
 
 use crate::config::BusConfig;
-use async_nats::{Client, ConnectOptions, Event};
+use crate::streams::StreamDef;
+use async_nats::jetstream;
+use async_nats::{Client, ConnectErrorKind, ConnectOptions, Event};
 use std::time::Duration;
 use tracing::{info, warn};
 
 /// The longest pause between two connection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
-/// Connects, retrying until a server answers. Only returns once connected.
+/// Connects, retrying until a server answers and accepts our user. Only returns once
+/// connected.
 pub async fn connect(config: &BusConfig) -> Client {
     let mut delay = Duration::from_millis(100);
     let mut said_waiting = false;
@@ -22,9 +29,20 @@ pub async fn connect(config: &BusConfig) -> Client {
             Ok(client) => return client,
             Err(error) => {
                 if !said_waiting {
-                    warn!(servers = ?config.servers, %error,
-                        "waiting for nats-server (start it with `make start SERVICE=nats`)");
                     said_waiting = true;
+                    if matches!(error.kind(), ConnectErrorKind::AuthorizationViolation) {
+                        let user = config
+                            .credentials
+                            .as_ref()
+                            .map_or("(anonymous)", |c| &c.user);
+                        let variable = crate::auth::password_variable(user);
+                        warn!(user, servers = ?config.servers,
+                            "nats-server refuses this user or password; both sides read ${variable} \
+                             (see the README's \"NATS users\"); retrying");
+                    } else {
+                        warn!(servers = ?config.servers, %error,
+                            "waiting for nats-server (start it with `make start SERVICE=nats`)");
+                    }
                 }
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(MAX_BACKOFF);
@@ -34,7 +52,14 @@ pub async fn connect(config: &BusConfig) -> Client {
 }
 
 fn options(config: &BusConfig) -> ConnectOptions {
-    ConnectOptions::new()
+    let options = match &config.credentials {
+        Some(credentials) => ConnectOptions::with_user_and_password(
+            credentials.user.clone(),
+            credentials.password.clone(),
+        ),
+        None => ConnectOptions::new(),
+    };
+    options
         .name(&config.client_name)
         .connection_timeout(Duration::from_secs(2))
         // Keep trying forever; a lab broker may be down for minutes.
@@ -49,35 +74,48 @@ fn options(config: &BusConfig) -> ConnectOptions {
                 // Each failed reconnect attempt reports an IO error; the warning above said
                 // it all already.
                 Event::ClientError(error) => tracing::debug!(%error, "nats client error"),
+                // Most often a permissions violation: our user tried something
+                // nats/auth.conf does not allow it. Worth a loud line, never silence.
+                Event::ServerError(error) => warn!(%error, "nats-server refused a request"),
                 other => info!(event = %other, "nats connection event"),
             }
         })
 }
 
-/// Connects (waiting for the server) and makes sure `streams` (and DEADLETTERS, which every
-/// consumer may feed) exist, retrying until both work. Every service starts with this, so
-/// they can start in any order.
-pub async fn connect_and_ensure(
-    config: &BusConfig,
-    streams: &[crate::streams::StreamDef],
-) -> Client {
+/// Connects (waiting for the server) and waits until `streams` and DEADLETTERS (which every
+/// consumer may feed) exist. Every service starts with this, so they can start in any order,
+/// before or after the streams are provisioned.
+pub async fn connect_and_wait_for(config: &BusConfig, streams: &[StreamDef]) -> Client {
     let client = connect(config).await;
-    let js = async_nats::jetstream::new(client.clone());
+    let js = jetstream::new(client.clone());
+    let names = streams
+        .iter()
+        .map(|s| s.name())
+        .chain([crate::deadletters::STREAM]);
+    for name in names {
+        wait_for_stream(&js, name).await;
+    }
+    client
+}
+
+/// Waits until the stream `name` exists.
+async fn wait_for_stream(js: &jetstream::Context, name: &str) {
     let mut delay = Duration::from_millis(100);
+    let mut said_waiting = false;
     loop {
-        let ensured = async {
-            crate::streams::ensure(&js, streams, config.replicas).await?;
-            // Create *or update*: its subjects have grown since the first version.
-            js.create_or_update_stream(crate::deadletters::config(config.replicas))
-                .await?;
-            Ok::<_, async_nats::jetstream::context::CreateStreamError>(())
+        // `get_stream` asks for the stream's info: "not found" until it is provisioned.
+        let Err(error) = js.get_stream(name).await else {
+            return;
         };
-        let Err(error) = ensured.await else { break };
-        warn!(%error, "cannot create the streams yet; retrying");
+        if !said_waiting {
+            said_waiting = true;
+            warn!(stream = name, %error,
+                "waiting for the stream to exist; services may not create streams: `make run` \
+                 (or `make start SERVICE=nats`) creates them with the `provision` program, as admin");
+        }
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(MAX_BACKOFF);
     }
-    client
 }
 
 /// Resolves the next time `client` has reconnected — to a restarted server, or after a

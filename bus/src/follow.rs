@@ -13,11 +13,15 @@
 use crate::event::Event;
 use crate::progress::Progress;
 use crate::streams::StreamDef;
+use async_nats::jetstream::context::GetStreamErrorKind;
 use async_nats::jetstream::{self, consumer, consumer::pull::OrderedConfig};
 use futures::StreamExt;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
+
+/// How often a follower makes sure its stream still exists.
+const STREAM_CHECK: Duration = Duration::from_secs(3);
 
 /// Reads `stream` from the beginning (as `reader`, which names the consumer) and calls
 /// `apply(event, stream_sequence)` for each event, in stream order, until `shutdown`.
@@ -92,9 +96,19 @@ pub async fn follow_messages<F>(
         tokio::pin!(messages);
         let reconnected = crate::connect::next_reconnect(js.client());
         tokio::pin!(reconnected);
+        let mut look =
+            tokio::time::interval_at(tokio::time::Instant::now() + STREAM_CHECK, STREAM_CHECK);
         loop {
             let next = tokio::select! {
                 _ = shutdown.cancelled() => return,
+                // An ordered consumer whose stream was deleted waits quietly for ever; ask.
+                _ = look.tick() => {
+                    if stream_is_gone(&js, stream).await {
+                        warn!(stream, "the stream is gone");
+                        break;
+                    }
+                    continue;
+                }
                 // A restarted server may have lost our ephemeral consumer; the client would
                 // notice only after missing several heartbeats. Start over at once instead.
                 _ = &mut reconnected => {
@@ -176,6 +190,15 @@ async fn open(
         })
         .await?;
     Ok(consumer.messages().await?)
+}
+
+/// Whether the server says `stream` does not exist (not merely "cannot answer now").
+pub(crate) async fn stream_is_gone(js: &jetstream::Context, stream: &str) -> bool {
+    match js.get_stream(stream).await {
+        Ok(_) => false,
+        Err(error) => matches!(error.kind(), GetStreamErrorKind::JetStream(e)
+            if e.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND),
+    }
 }
 
 /// Eight random hex digits.

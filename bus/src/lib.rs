@@ -10,8 +10,11 @@
 //! - [`event`]: the wire contract — a CloudEvents 1.0 envelope around the four event types.
 //! - [`streams`]: the three streams (POSTS, COMMENTS, MODERATION), their subjects and their
 //!   one shared configuration.
-//! - [`config`]: where the broker is (server list, replica count), read from the environment.
-//! - [`connect`]: connect to NATS, waiting for the server if it is not up yet.
+//! - [`config`]: where the broker is (server list, replica count) and who we are to it,
+//!   read from the environment.
+//! - [`auth`]: the NATS users (one per service, `admin`, `learner`) and their passwords.
+//! - [`connect`]: connect to NATS as our user, waiting for the server and for our streams.
+//! - [`provision`]: the one privileged path (as `admin`) that creates the streams.
 //! - [`lookup`]: asking a stream what it holds (the last event on a subject, the event at a
 //!   sequence): how handlers check what is already stored before they publish an effect.
 //! - [`publish`]: publish an event with its id in `Nats-Msg-Id`; a broker outage becomes a
@@ -29,6 +32,7 @@
 //! - [`shutdown`]: Ctrl-C / SIGTERM as a cancellation token, and the tracing setup.
 //! - `testing` (feature `testing`): start a real nats-server on a random port for tests.
 
+pub mod auth;
 pub mod config;
 pub mod connect;
 pub mod consume;
@@ -39,6 +43,7 @@ pub mod follow;
 pub mod ids;
 pub mod lookup;
 pub mod progress;
+pub mod provision;
 pub mod publish;
 pub mod shutdown;
 pub mod streams;

@@ -1,6 +1,6 @@
 //! The three streams. One per owning service; the subject names the event type and the
 //! entity, e.g. `comments.CommentCreated.<commentId>`. Their configuration lives here and
-//! only here, so every service creates them identically.
+//! only here; [`crate::provision`] creates them from it.
 
 use async_nats::jetstream::{self, stream};
 use std::time::Duration;
@@ -71,8 +71,8 @@ impl StreamDef {
     }
 }
 
-/// Creates the given streams if they do not exist yet. Idempotent, so services can start in
-/// any order and each ensures what it uses.
+/// Creates the given streams if they do not exist yet. Idempotent. Needs a user allowed to
+/// create streams (`admin`): see [`crate::provision`].
 pub async fn ensure(
     js: &jetstream::Context,
     streams: &[StreamDef],

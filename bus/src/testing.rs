@@ -1,17 +1,24 @@
 //! A real nats-server for tests: random port, temporary store, killed on drop. Tests never
 //! mock the broker; each one gets its own server, so tests run in parallel with each other
 //! and with a `make run` on the same machine.
+//!
+//! The server enforces the repository's own users and permissions: its configuration
+//! includes a copy of `nats/auth.conf` (nats-server resolves includes relative to the
+//! including file, so the copy sits beside it), and it gets every user's password in its
+//! environment, exactly as `make run` starts it.
 
+use crate::auth;
 use crate::config::BusConfig;
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub struct TestNats {
     child: Option<Child>,
     port: u16,
-    store: tempfile::TempDir,
+    /// The configuration, the server's log and its store (`store/`).
+    dir: tempfile::TempDir,
 }
 
 /// The nats-server binary: `$NATS_SERVER_BIN`, else the one `make` installs into
@@ -20,23 +27,55 @@ pub fn nats_server_binary() -> PathBuf {
     if let Ok(path) = std::env::var("NATS_SERVER_BIN") {
         return PathBuf::from(path);
     }
-    let installed =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.tools/nats/bin/nats-server");
+    let installed = repository().join(".tools/nats/bin/nats-server");
     if installed.exists() {
         return installed;
     }
     PathBuf::from("nats-server")
 }
 
+/// `nats/auth.conf`: the users and permissions every broker of this repository enforces.
+pub fn auth_conf() -> PathBuf {
+    repository().join("nats/auth.conf")
+}
+
+fn repository() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Writes into `dir` a configuration for a server on `127.0.0.1:port` that includes the
+/// repository's users and permissions; `jetstream` is the body of its `jetstream {}` block.
+/// Returns the configuration's path. (The benchmark starts its servers with this too.)
+pub fn write_config(dir: &Path, port: u16, jetstream: &str) -> std::io::Result<PathBuf> {
+    std::fs::copy(auth_conf(), dir.join("auth.conf"))?;
+    let config = dir.join("nats.conf");
+    let text = format!(
+        "listen: 127.0.0.1:{port}\nserver_name: test-{port}\n\njetstream {{\n{jetstream}}}\n\ninclude auth.conf\n"
+    );
+    std::fs::write(&config, text)?;
+    Ok(config)
+}
+
 impl TestNats {
-    /// Starts a server with JetStream on a free port and waits until it accepts connections.
+    /// Starts a server with JetStream on a free port, waits until it accepts connections,
+    /// and provisions the streams as `admin` (as `make run` does).
     pub fn start() -> TestNats {
+        let server = TestNats::start_unprovisioned();
+        server.provision();
+        server
+    }
+
+    /// Starts a server with no streams at all (for tests of waiting for them).
+    pub fn start_unprovisioned() -> TestNats {
         let port = free_port();
-        let store = tempfile::tempdir().expect("a temporary folder for the JetStream store");
+        let dir = tempfile::tempdir().expect("a temporary folder for the JetStream store");
+        let store = dir.path().join("store");
+        write_config(dir.path(), port, &format!("  store_dir: {store:?}\n"))
+            .expect("writing the test nats-server's configuration");
         let mut server = TestNats {
             child: None,
             port,
-            store,
+            dir,
         };
         server.spawn();
         server
@@ -46,8 +85,34 @@ impl TestNats {
         format!("nats://127.0.0.1:{}", self.port)
     }
 
-    pub fn bus_config(&self, client_name: &str) -> BusConfig {
-        BusConfig::single(self.url(), client_name)
+    /// A configuration connecting as `user` (also the connection's name) with its password.
+    pub fn bus_config(&self, user: &str) -> BusConfig {
+        BusConfig::single(self.url(), user)
+    }
+
+    /// Creates the streams, as `admin`, the one privileged path (`crate::provision`).
+    pub fn provision(&self) {
+        let config = self.bus_config(auth::ADMIN);
+        // Its own thread and runtime: this is called from sync code and from async tests
+        // alike, and a runtime cannot block inside another.
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime to provision with");
+            runtime.block_on(crate::provision::connect_and_provision(
+                &config,
+                Duration::from_secs(20),
+            ))
+        })
+        .join()
+        .expect("the provisioning thread finishes")
+        .expect("the test broker's streams are provisioned");
+    }
+
+    /// What the server has logged so far (permission violations among it).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("nats.log")).unwrap_or_default()
     }
 
     /// Kills the server (SIGKILL), as a crash would. Its store is kept.
@@ -67,15 +132,11 @@ impl TestNats {
     fn spawn(&mut self) {
         let binary = nats_server_binary();
         let child = Command::new(&binary)
-            .args([
-                "-a",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-js",
-                "-sd",
-            ])
-            .arg(self.store.path())
+            .arg("-c")
+            .arg(self.dir.path().join("nats.conf"))
+            .arg("--log")
+            .arg(self.dir.path().join("nats.log"))
+            .envs(auth::server_environment())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

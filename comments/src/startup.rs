@@ -28,7 +28,7 @@ impl Application {
     pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
         let (listener, port) = web::server::bind(&settings.host, settings.port).await?;
         // Comments reads all three streams, so it makes sure all three exist.
-        let client = bus::connect::connect_and_ensure(&settings.bus, &StreamDef::ALL).await;
+        let client = bus::connect::connect_and_wait_for(&settings.bus, &StreamDef::ALL).await;
         let publisher = Publisher::new(client);
         let state = AppState {
             lookup: Lookup::new(publisher.jetstream().clone()),

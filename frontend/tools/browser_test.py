@@ -31,11 +31,13 @@ on screen.
     scripts/frontend.sh test          builds what is needed, then runs this
 """
 
+import json
 import os
 import re
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -131,7 +133,7 @@ return document.documentElement.scrollWidth > window.innerWidth ? out.slice(0, 5
 
 
 def main() -> int:
-    for path in [NATS_SERVER, *(SERVICES / s for s in ("posts", "comments", "moderation", "query")), DIST / "index.html"]:
+    for path in [NATS_SERVER, *(SERVICES / s for s in ("posts", "comments", "moderation", "query", "provision")), DIST / "index.html"]:
         if not Path(path).exists():
             print(f"browser test: {path} is missing (scripts/frontend.sh test builds what it needs)")
             print("0 passed, 1 failed")
@@ -168,9 +170,18 @@ def main() -> int:
     try:
         # --- the system, on random ports ---------------------------------------------
         nats_port = free_port()
-        procs.start("nats", [str(NATS_SERVER), "-a", "127.0.0.1", "-p", str(nats_port), "-js",
-                             "-sd", str(scratch / "jetstream")])
+        # The repository's users and permissions (nats/auth.conf), as `make run` has them: each
+        # password from the environment or its lab default, the streams provisioned as admin.
+        for user in ("posts", "comments", "moderation", "query", "admin", "learner"):
+            os.environ.setdefault(f"NATS_PASSWORD_{user.upper()}", f"lab-{user}")
+        shutil.copy(ROOT / "nats" / "auth.conf", scratch / "auth.conf")
+        (scratch / "nats.conf").write_text(f"listen: 127.0.0.1:{nats_port}\n"
+                                           f"jetstream {{ store_dir: {json.dumps(str(scratch / 'jetstream'))} }}\n"
+                                           "include auth.conf\n")
+        procs.start("nats", [str(NATS_SERVER), "-c", str(scratch / "nats.conf")])
         wait_until("nats-server to listen", lambda: socket.create_connection(("127.0.0.1", nats_port), 1).close() or True, 20)
+        subprocess.run([str(SERVICES / "provision")], check=True, timeout=60,
+                       env={**os.environ, "NATS_URL": f"nats://127.0.0.1:{nats_port}"})
 
         ports = {name: free_port() for name in ("posts", "comments", "moderation", "query", "frontend")}
         origin = f"http://127.0.0.1:{ports['frontend']}"

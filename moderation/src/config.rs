@@ -49,13 +49,7 @@ impl Settings {
                 "MODERATION_FAIL_RATE must be from 0 to 1, not {fail_rate}"
             ));
         }
-        let concurrency = number("MODERATION_CONCURRENCY", Self::DEFAULT_CONCURRENCY)?;
-        if !(1..=Self::MAX_CONCURRENCY).contains(&concurrency) {
-            return Err(format!(
-                "MODERATION_CONCURRENCY must be from 1 to {}, not {concurrency}",
-                Self::MAX_CONCURRENCY
-            ));
-        }
+        let concurrency = concurrency(std::env::var("MODERATION_CONCURRENCY").ok())?;
         let fresh_ids = match std::env::var("MODERATION_TEST_FAULT").as_deref() {
             Err(_) | Ok("") => false,
             Ok("fresh-ids") => true,
@@ -89,6 +83,24 @@ impl Settings {
     }
 }
 
+/// `MODERATION_CONCURRENCY`: 1 to [`Settings::MAX_CONCURRENCY`], refused otherwise (a huge
+/// value would only queue work in memory, or overflow).
+fn concurrency(raw: Option<String>) -> Result<usize, String> {
+    let Some(raw) = raw else {
+        return Ok(Settings::DEFAULT_CONCURRENCY);
+    };
+    raw.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=Settings::MAX_CONCURRENCY).contains(n))
+        .ok_or_else(|| {
+            format!(
+                "MODERATION_CONCURRENCY must be a number from 1 to {}, not {raw:?}",
+                Settings::MAX_CONCURRENCY
+            )
+        })
+}
+
 fn number<T: FromStr>(name: &str, default: T) -> Result<T, String> {
     match std::env::var(name) {
         Ok(value) => value
@@ -96,5 +108,29 @@ fn number<T: FromStr>(name: &str, default: T) -> Result<T, String> {
             .parse()
             .map_err(|_| format!("{name}={value:?} is not a number")),
         Err(_) => Ok(default),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrency_is_bounded_with_a_clear_error() {
+        assert_eq!(concurrency(None), Ok(Settings::DEFAULT_CONCURRENCY));
+        assert_eq!(concurrency(Some("16".into())), Ok(16));
+        for bad in [
+            "0",
+            "1001",
+            "18446744073709551615",
+            "99999999999999999999999",
+            "lots",
+        ] {
+            let error = concurrency(Some(bad.into())).err().unwrap_or_default();
+            assert!(
+                error.contains("MODERATION_CONCURRENCY must be"),
+                "{bad}: {error}"
+            );
+        }
     }
 }

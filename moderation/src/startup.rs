@@ -22,7 +22,7 @@ impl Application {
         let service = &settings.service;
         let (listener, port) = web::server::bind(&service.host, service.port).await?;
         let streams = [StreamDef::Comments, StreamDef::Moderation];
-        let client = bus::connect::connect_and_ensure(&service.bus, &streams).await;
+        let client = bus::connect::connect_and_wait_for(&service.bus, &streams).await;
         Ok(Application {
             listener,
             port,

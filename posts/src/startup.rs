@@ -21,7 +21,7 @@ impl Application {
     /// Binds the port and connects to NATS (waiting for it if it is not up yet).
     pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
         let (listener, port) = web::server::bind(&settings.host, settings.port).await?;
-        let client = bus::connect::connect_and_ensure(&settings.bus, &[StreamDef::Posts]).await;
+        let client = bus::connect::connect_and_wait_for(&settings.bus, &[StreamDef::Posts]).await;
         let state = AppState {
             publisher: Publisher::new(client),
             posts: Arc::new(RwLock::new(Posts::default())),

@@ -5,10 +5,14 @@
 //! `Nats-Msg-Id` is derived from the dead letter, so clicking "retry" twice within the
 //! duplicate window republishes it once. The retry itself is recorded in DEADLETTERS, so
 //! every query instance shows the letter as retried.
+//!
+//! Query's own NATS user may publish no event at all (`nats/auth.conf`), so a retry goes
+//! through a second connection, as `admin`, opened at startup and used for nothing else.
 
 use async_nats::connection::State;
 use async_nats::jetstream::{self, message::PublishMessage};
 use bus::deadletters::{retried_subject, DeadLetter, Note, Record};
+use bus::BusConfig;
 use std::collections::{BTreeMap, HashMap};
 use std::future::IntoFuture;
 
@@ -85,7 +89,15 @@ pub enum RetryError {
     Gone(String),
 }
 
-/// Republishes the dead letter's original message; returns the copy's stream sequence.
+/// The connection retries go through: the same servers as `bus`, as the `admin` user
+/// (password `$NATS_PASSWORD_ADMIN`, see `bus::auth`). Waits until connected.
+pub async fn retry_connection(bus: &BusConfig) -> jetstream::Context {
+    let admin = bus.as_user(bus::auth::ADMIN, &format!("{}-retry", bus.client_name));
+    jetstream::new(bus::connect::connect(&admin).await)
+}
+
+/// Republishes the dead letter's original message through `js` (the [`retry_connection`]);
+/// returns the copy's stream sequence.
 pub async fn retry(js: &jetstream::Context, letter: &DeadLetter) -> Result<u64, RetryError> {
     let unavailable = |e: &dyn std::fmt::Display| RetryError::Unavailable(e.to_string());
     if js.client().connection_state() != State::Connected {

@@ -23,6 +23,8 @@ use web::{ApiError, PathParam};
 #[derive(Clone)]
 pub struct AppState {
     pub js: jetstream::Context,
+    /// As `admin`, for dead-letter retries only: `js` may publish nothing.
+    pub retries: jetstream::Context,
     /// Never held across an `.await` (see `posts::routes::AppState`).
     pub model: Arc<RwLock<ReadModel>>,
     /// One per stream read; ready when all have caught up.
@@ -125,7 +127,7 @@ async fn retry_dead_letter(
         .get(id)
         .cloned()
         .ok_or_else(unknown)?;
-    match dead_letters::retry(&app.js, &letter).await {
+    match dead_letters::retry(&app.retries, &letter).await {
         Ok(sequence) => Ok((
             StatusCode::ACCEPTED,
             Json(

@@ -52,14 +52,16 @@ impl Application {
         let service = &settings.service;
         let (listener, port) = web::server::bind(&service.host, service.port).await?;
         let instance = settings.instance_name(port);
-        let client = bus::connect::connect_and_ensure(&service.bus, &STREAMS).await;
+        let client = bus::connect::connect_and_wait_for(&service.bus, &STREAMS).await;
         refuse_a_twin(&client, &instance).await?;
         let js = jetstream::new(client);
+        let retries = crate::dead_letters::retry_connection(&service.bus).await;
         for stream in STREAMS {
             start_over(&js, stream, &instance).await;
         }
         let state = AppState {
             js,
+            retries,
             model: Arc::new(RwLock::new(ReadModel::default())),
             progress: STREAMS.iter().map(|s| (*s, Progress::new())).collect(),
             changes: Changes::default(),

@@ -62,8 +62,17 @@ pub fn with_middleware(router: Router) -> Router {
 /// The origins `FRONTEND_ORIGINS` allows (comma separated; default the web client on port
 /// 3000), or `None` for `*`: any origin.
 pub fn allowed_origins() -> Option<Vec<HeaderValue>> {
-    let origins = std::env::var("FRONTEND_ORIGINS")
-        .unwrap_or_else(|_| "http://127.0.0.1:3000,http://localhost:3000".into());
+    origins_from(&origins_setting())
+}
+
+/// `FRONTEND_ORIGINS`, or the web client's origin on port 3000.
+fn origins_setting() -> String {
+    std::env::var("FRONTEND_ORIGINS")
+        .unwrap_or_else(|_| "http://127.0.0.1:3000,http://localhost:3000".into())
+}
+
+/// The origins a `FRONTEND_ORIGINS` value names; `None` if it says `*`.
+fn origins_from(origins: &str) -> Option<Vec<HeaderValue>> {
     if origins.split(',').any(|origin| origin.trim() == "*") {
         return None;
     }
@@ -80,7 +89,12 @@ pub fn allowed_origins() -> Option<Vec<HeaderValue>> {
 /// page on the web. `FRONTEND_ORIGINS` (comma separated) overrides the default; `*` allows
 /// every origin (no credentials are involved, so that is a choice, not a hole).
 fn cors() -> CorsLayer {
-    let origins = match allowed_origins() {
+    cors_from(&origins_setting())
+}
+
+fn cors_from(origins: &str) -> CorsLayer {
+    // (tower-http panics when handed `*` in a list: it must be `AllowOrigin::any`.)
+    let origins = match origins_from(origins) {
         Some(list) => AllowOrigin::list(list),
         None => AllowOrigin::any(),
     };
@@ -130,4 +144,169 @@ pub async fn serve(
     // Stop accepting, let each open connection finish the request in hand, then close.
     connections.shutdown().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{IdempotencyKey, PathParam};
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use std::time::Instant;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tower::ServiceExt;
+
+    fn app() -> Router {
+        let routes = Router::new()
+            .route(
+                "/things/{id}",
+                get(|PathParam(id): PathParam<String>| async move { id }),
+            )
+            .route(
+                "/keyed",
+                get(|IdempotencyKey(key): IdempotencyKey| async move { format!("{key:?}") }),
+            )
+            .route("/health", get(|| async { "ok" }));
+        with_middleware(routes)
+    }
+
+    async fn call(request: Request<Body>) -> (StatusCode, serde_json::Value) {
+        let response = app().oneshot(request).await.expect("the router answers");
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), BODY_LIMIT)
+            .await
+            .unwrap_or_default();
+        (status, serde_json::from_slice(&body).unwrap_or_default())
+    }
+
+    fn get_request(uri: &str) -> Request<Body> {
+        Request::get(uri).body(Body::empty()).unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn unknown_routes_wrong_methods_and_bad_paths_answer_json() {
+        let (status, body) = call(get_request("/nowhere")).await;
+        assert_eq!(
+            (status, body["error"].is_string()),
+            (StatusCode::NOT_FOUND, true),
+            "{body}"
+        );
+        let delete = Request::delete("/health")
+            .body(Body::empty())
+            .unwrap_or_default();
+        let (status, body) = call(delete).await;
+        assert_eq!(
+            (status, body["error"].is_string()),
+            (StatusCode::METHOD_NOT_ALLOWED, true),
+            "{body}"
+        );
+        let (status, body) = call(get_request("/things/%FF")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(
+            body["error"].as_str().unwrap_or_default().contains("UTF-8"),
+            "{body}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_bad_idempotency_key_is_a_json_400() {
+        let keyed = |key: &str| {
+            Request::get("/keyed")
+                .header("idempotency-key", key)
+                .body(Body::empty())
+        };
+        let (status, body) = call(keyed("has space").unwrap_or_default()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Idempotency-Key"),
+            "{body}"
+        );
+        let response = app()
+            .oneshot(keyed("fine-1").unwrap_or_default())
+            .await
+            .expect("answers");
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn a_wildcard_origin_allows_every_origin_instead_of_panicking() {
+        assert_eq!(origins_from("*"), None);
+        assert_eq!(origins_from("http://a:1, *").map(|o| o.len()), None);
+        assert_eq!(
+            origins_from("http://a:1, http://b:2").map(|o| o.len()),
+            Some(2)
+        );
+        // What used to panic inside tower-http:
+        let _ = cors_from("*");
+    }
+
+    /// Serves `app()` on a free port until the returned token is cancelled.
+    async fn serving() -> (u16, CancellationToken) {
+        let (listener, port) = bind("127.0.0.1", 0).await.expect("a free port");
+        let stop = CancellationToken::new();
+        tokio::spawn(serve(listener, app(), stop.clone()));
+        (port, stop)
+    }
+
+    async fn health_within(port: u16, limit: Duration) -> bool {
+        let started = Instant::now();
+        let answered = tokio::time::timeout(limit, async {
+            let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .ok()?;
+            socket
+                .write_all(b"GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+                .await
+                .ok()?;
+            let mut answer = Vec::new();
+            socket.read_to_end(&mut answer).await.ok()?;
+            Some(answer.starts_with(b"HTTP/1.1 200"))
+        })
+        .await;
+        answered.ok().flatten().unwrap_or(false) && started.elapsed() < limit
+    }
+
+    #[tokio::test]
+    async fn a_client_that_never_finishes_its_headers_is_cut_off() {
+        let (port, stop) = serving().await;
+        let mut slow = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .expect("connects");
+        slow.write_all(b"GET /health HTTP/1.1\r\nhost: x\r\n")
+            .await
+            .expect("writes");
+        let started = Instant::now();
+        let mut buffer = [0u8; 256];
+        // The server closes the connection (read returns 0 or an error) once READ_TIMEOUT is up.
+        let closed = tokio::time::timeout(
+            READ_TIMEOUT + Duration::from_secs(5),
+            slow.read(&mut buffer),
+        )
+        .await;
+        assert!(
+            closed.is_ok(),
+            "the connection was still open after {:?}",
+            started.elapsed()
+        );
+        assert!(started.elapsed() >= READ_TIMEOUT - Duration::from_secs(1));
+        stop.cancel();
+    }
+
+    #[tokio::test]
+    async fn many_idle_sockets_do_not_stop_health_answering() {
+        let (port, stop) = serving().await;
+        let mut idle = Vec::new();
+        for _ in 0..500 {
+            if let Ok(socket) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+                idle.push(socket);
+            }
+        }
+        assert!(idle.len() >= 450, "only {} sockets opened", idle.len());
+        assert!(health_within(port, Duration::from_secs(1)).await);
+        stop.cancel();
+    }
 }

@@ -141,6 +141,115 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
     );
     let (status, one) = system.get_json(Service::Query, "/posts/not-an-id").await;
     assert_eq!(status, 404, "{one}");
+
+    // Wrong routes, wrong methods and paths that are not text answer JSON too.
+    let requests = [
+        (
+            Service::Posts,
+            reqwest::Method::GET,
+            "/nowhere",
+            404,
+            "no such route",
+        ),
+        (
+            Service::Query,
+            reqwest::Method::POST,
+            "/posts",
+            405,
+            "method",
+        ),
+        (
+            Service::Moderation,
+            reqwest::Method::DELETE,
+            "/health",
+            405,
+            "method",
+        ),
+        (
+            Service::Comments,
+            reqwest::Method::GET,
+            "/posts/%FF%FE/comments",
+            400,
+            "UTF-8",
+        ),
+    ];
+    for (service, method, path, expected, mention) in requests {
+        let response = system
+            .http
+            .request(method.clone(), system.url(service, path))
+            .send()
+            .await;
+        let response = response.expect("answers");
+        let status = response.status().as_u16();
+        let answer: Value = response.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, expected, "{method} {service:?} {path}: {answer}");
+        let error = answer["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains(mention),
+            "{method} {path}: {error:?} should mention {mention:?}"
+        );
+    }
+}
+
+/// A forged `CommentUpdated` whose version no service could have written (u64::MAX) is not
+/// an event: readers terminate it to the dead letters, nothing overflows, and the comment's
+/// real decision still applies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_update_with_an_impossible_version_is_dead_lettered() {
+    let system = TestSystem::start().await;
+    let post = system.create_post("forgery").await;
+    let comment = system.create_comment(&post, "genuine").await;
+    system
+        .query_until("approved", |p| {
+            statuses(p).get(&comment).is_some_and(|s| s == "approved")
+        })
+        .await;
+    let forged = json!({"specversion": "1.0", "id": "0193aaaa-0000-7000-8000-000000000001",
+        "source": "/comments", "type": "CommentUpdated", "time": "2026-11-22T10:00:00Z",
+        "datacontenttype": "application/json",
+        "correlationid": "0193aaaa-0000-7000-8000-000000000002",
+        "data": {"id": comment, "postId": post, "content": "forged", "status": "rejected",
+                 "version": u64::MAX}});
+    let js = system.jetstream().await;
+    js.publish(
+        format!("comments.CommentUpdated.{comment}"),
+        forged.to_string().into(),
+    )
+    .await
+    .expect("publish")
+    .await
+    .expect("stored");
+    let view = system
+        .system_until("the forgery dead-lettered", |s| {
+            s["deadLetters"].as_array().is_some_and(|letters| {
+                letters
+                    .iter()
+                    .any(|l| l["stream"] == "COMMENTS" && l["consumer"] == "query")
+            })
+        })
+        .await;
+    let letter = &view["deadLetters"][0];
+    assert!(
+        letter["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("version"),
+        "{letter}"
+    );
+    // Still approved, still healthy, and new comments still work.
+    let later = system.create_comment(&post, "after the forgery").await;
+    let posts = system
+        .query_until("the later comment approved", |p| {
+            statuses(p).get(&later).is_some_and(|s| s == "approved")
+        })
+        .await;
+    assert_eq!(
+        statuses(&posts).get(&comment).map(String::as_str),
+        Some("approved")
+    );
+    for service in Service::ALL {
+        system.wait_healthy(service).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -168,12 +277,7 @@ async fn garbage_on_a_subject_is_skipped_and_never_blocks_what_follows() {
     assert_eq!(posts.as_array().map(Vec::len), Some(1));
     system.wait_drained(StreamDef::Comments, "moderation").await;
     system.wait_drained(StreamDef::Moderation, "comments").await;
-    for service in [
-        Service::Posts,
-        Service::Comments,
-        Service::Moderation,
-        Service::Query,
-    ] {
+    for service in Service::ALL {
         system.wait_healthy(service).await;
     }
 }

@@ -75,3 +75,59 @@ async fn redelivered_and_republished_events_have_no_second_effect() {
     assert_eq!(comment_ids(&now).len(), 4, "each comment once: {now}");
     assert_eq!(now, settled);
 }
+
+/// The duplicate window is only a first guard: once it has passed, a consumer deleted and
+/// recreated (it then sees its whole history again, as after a reset or a dead letter
+/// retried hours later) must still add no second decision and no second update, because
+/// the handlers look at what is stored before they publish.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_second_effect_after_the_duplicate_window_when_consumers_start_over() {
+    let system = TestSystem::start().await;
+    let post = system.create_post("late redelivery").await;
+    for content in ["a", "orange b", "c"] {
+        system.create_comment(&post, content).await;
+    }
+    system
+        .query_until("all moderated", |p| {
+            let s = statuses(p);
+            s.len() == 3 && s.values().all(|s| s != "pending")
+        })
+        .await;
+    system.wait_drained(StreamDef::Moderation, "comments").await;
+
+    for stream in [StreamDef::Comments, StreamDef::Moderation] {
+        system
+            .shorten_duplicate_window(stream, std::time::Duration::from_millis(200))
+            .await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await; // the window running out
+                                                                     // Delete both durable consumers under the running services: they create them again,
+                                                                     // from the first message.
+    let js = system.jetstream().await;
+    js.delete_consumer_from_stream("moderation", StreamDef::Comments.name())
+        .await
+        .expect("delete the moderation consumer");
+    js.delete_consumer_from_stream("comments", StreamDef::Moderation.name())
+        .await
+        .expect("delete the comments consumer");
+    system
+        .get_until(
+            Service::Moderation,
+            "/health",
+            "moderation to read again",
+            |_| true,
+        )
+        .await;
+    system.wait_drained(StreamDef::Comments, "moderation").await;
+    system.wait_drained(StreamDef::Moderation, "comments").await;
+
+    assert_eq!(
+        system
+            .count(StreamDef::Moderation, "CommentModerated")
+            .await,
+        3
+    );
+    assert_eq!(system.count(StreamDef::Comments, "CommentUpdated").await, 3);
+    let posts = system.query_posts(Service::Query).await;
+    assert_eq!(comment_ids(&posts).len(), 3);
+}

@@ -23,6 +23,31 @@ pub enum Service {
     Query,
     /// A second query instance with its own consumers (to compare read models).
     QueryTwin,
+    /// A query instance started as a user would start one more: no name given, so its
+    /// consumers are named after its port.
+    QueryUnnamed(u8),
+}
+
+impl Service {
+    /// The four services of a whole system.
+    pub const ALL: [Service; 4] = [
+        Service::Posts,
+        Service::Comments,
+        Service::Moderation,
+        Service::Query,
+    ];
+}
+
+impl Service {
+    /// The NATS user it connects as (`nats/auth.conf`).
+    pub fn user(self) -> &'static str {
+        match self {
+            Service::Posts => "posts",
+            Service::Comments => "comments",
+            Service::Moderation => "moderation",
+            Service::Query | Service::QueryTwin | Service::QueryUnnamed(_) => "query",
+        }
+    }
 }
 
 struct Running {
@@ -35,6 +60,10 @@ pub struct TestSystem {
     pub nats: TestNats,
     /// The workshop knobs the next moderation start gets.
     pub moderation_knobs: moderation::config::Knobs,
+    /// The ack wait every service started next gives its durable consumers.
+    pub ack_wait: Duration,
+    /// How many live (SSE) clients each query started next serves.
+    pub query_live_clients: usize,
     running: HashMap<Service, Running>,
     ports: HashMap<Service, u16>,
     pub http: reqwest::Client,
@@ -43,13 +72,15 @@ pub struct TestSystem {
 impl TestSystem {
     /// A broker and all four services, each ready.
     pub async fn start() -> TestSystem {
+        TestSystem::start_configured(|_| {}).await
+    }
+
+    /// A broker and all four services, each ready, started after `configure` has set the
+    /// system's knobs.
+    pub async fn start_configured(configure: impl FnOnce(&mut TestSystem)) -> TestSystem {
         let mut system = TestSystem::with_broker_only();
-        for service in [
-            Service::Posts,
-            Service::Comments,
-            Service::Moderation,
-            Service::Query,
-        ] {
+        configure(&mut system);
+        for service in Service::ALL {
             system.start_service(service).await;
         }
         system
@@ -64,6 +95,8 @@ impl TestSystem {
         TestSystem {
             nats: TestNats::start(),
             moderation_knobs: Default::default(),
+            ack_wait: bus::BusConfig::DEFAULT_ACK_WAIT,
+            query_live_clients: query::Settings::DEFAULT_MAX_LIVE_CLIENTS,
             running: HashMap::new(),
             ports: HashMap::new(),
             http: reqwest::Client::builder()
@@ -90,17 +123,18 @@ impl TestSystem {
 
     /// Builds a service without starting it: its port and a function that runs it.
     pub async fn build(&self, service: Service) -> Built {
-        build_service(
-            service,
-            self.settings(service),
-            self.moderation_knobs.clone(),
-        )
-        .await
+        let knobs = Knobs {
+            moderation: self.moderation_knobs.clone(),
+            query_live_clients: self.query_live_clients,
+        };
+        build_service(service, self.settings(service), knobs).await
     }
 
-    /// The settings `service` gets: port 0, this system's broker.
+    /// The settings `service` gets: port 0, this system's broker, its own NATS user.
     pub fn settings(&self, service: Service) -> ServiceSettings {
-        ServiceSettings::for_test(self.nats.bus_config(&format!("{service:?}")))
+        let mut bus = self.nats.bus_config(service.user());
+        bus.ack_wait = self.ack_wait;
+        ServiceSettings::for_test(bus)
     }
 
     /// Kills `service` as SIGKILL would: its task is dropped mid-flight, nothing graceful,
@@ -146,6 +180,27 @@ impl TestSystem {
         let response = self
             .http
             .post(self.url(service, path))
+            .json(&body)
+            .send()
+            .await
+            .expect("the service answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `POST path` with an `Idempotency-Key` header.
+    pub async fn post_with_key(
+        &self,
+        service: Service,
+        path: &str,
+        key: &str,
+        body: Value,
+    ) -> (u16, Value) {
+        let request = self
+            .http
+            .post(self.url(service, path))
+            .header("idempotency-key", key);
+        let response = request
             .json(&body)
             .send()
             .await
@@ -225,11 +280,9 @@ impl TestSystem {
 
     // --- looking into the broker -------------------------------------------------------
 
+    /// A JetStream context as `admin`: tests look into, and tamper with, every stream.
     pub async fn jetstream(&self) -> jetstream::Context {
-        let client = async_nats::connect(self.nats.url())
-            .await
-            .expect("connect to the test broker");
-        jetstream::new(client)
+        jetstream::new(bus::connect::connect(&self.nats.bus_config(bus::auth::ADMIN)).await)
     }
 
     /// How many events of `event_type` a stream holds.
@@ -248,6 +301,40 @@ impl TestSystem {
             total += count as u64;
         }
         total
+    }
+
+    /// The durable `consumer`'s info from the server.
+    pub async fn consumer_info(
+        &self,
+        stream: StreamDef,
+        consumer: &str,
+    ) -> jetstream::consumer::Info {
+        let js = self.jetstream().await;
+        let mut handle = js
+            .get_consumer_from_stream::<jetstream::consumer::pull::Config, _, _>(
+                consumer,
+                stream.name(),
+            )
+            .await
+            .expect("the consumer exists");
+        handle.info().await.expect("consumer info").clone()
+    }
+
+    /// Shortens `stream`'s duplicate window, so a test can step past it in a second rather
+    /// than two minutes: what JetStream's deduplication alone would then let through.
+    pub async fn shorten_duplicate_window(&self, stream: StreamDef, window: Duration) {
+        let js = self.jetstream().await;
+        let mut config = js
+            .get_stream(stream.name())
+            .await
+            .expect("stream")
+            .cached_info()
+            .config
+            .clone();
+        config.duplicate_window = window;
+        js.update_stream(config)
+            .await
+            .expect("update the duplicate window");
     }
 
     /// Waits until the durable `consumer` on `stream` has nothing pending or unacked.
@@ -291,12 +378,24 @@ pub type RunFn = Box<
         + Send,
 >;
 
-/// Builds `service`; `knobs` are used only by moderation.
-pub async fn build_service(
-    service: Service,
-    settings: ServiceSettings,
-    knobs: moderation::config::Knobs,
-) -> Built {
+/// The settings of a test system that only some services read.
+#[derive(Clone, Debug)]
+pub struct Knobs {
+    pub moderation: moderation::config::Knobs,
+    pub query_live_clients: usize,
+}
+
+impl Default for Knobs {
+    fn default() -> Self {
+        Knobs {
+            moderation: Default::default(),
+            query_live_clients: query::Settings::DEFAULT_MAX_LIVE_CLIENTS,
+        }
+    }
+}
+
+/// Builds `service` with its share of `knobs`.
+pub async fn build_service(service: Service, settings: ServiceSettings, knobs: Knobs) -> Built {
     match service {
         Service::Posts => {
             let app = posts::Application::build(settings)
@@ -320,7 +419,7 @@ pub async fn build_service(
         }
         Service::Moderation => {
             let mut settings = moderation::Settings::for_test(settings);
-            settings.knobs = knobs;
+            settings.knobs = knobs.moderation;
             let app = moderation::Application::build(settings)
                 .await
                 .expect("moderation builds");
@@ -330,14 +429,14 @@ pub async fn build_service(
                 Box::new(|stop| Box::pin(app.run_until_stopped(stop))),
             )
         }
-        Service::Query | Service::QueryTwin => {
+        Service::Query | Service::QueryTwin | Service::QueryUnnamed(_) => {
             let mut settings = query::Settings::for_test(settings);
-            let name = if service == Service::QueryTwin {
-                "query-twin"
-            } else {
-                "query"
+            settings.max_live_clients = knobs.query_live_clients;
+            settings.instance = match service {
+                Service::Query => Some("query".into()),
+                Service::QueryTwin => Some("query-twin".into()),
+                _ => None,
             };
-            settings.instance = Some(name.into());
             let app = query::Application::build(settings)
                 .await
                 .expect("query builds");

@@ -105,3 +105,36 @@ async fn cors_admits_the_web_client_origin_only() {
         );
     }
 }
+
+/// Each query instance serves a bounded number of live connections; one more gets a JSON
+/// 503 rather than a share of a server stretched thin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_connections_are_bounded() {
+    let system = crate::helpers::TestSystem::start_configured(|system| {
+        system.query_live_clients = 2;
+    })
+    .await;
+    let open = |path: &str| system.http.get(system.url(Service::Query, path)).send();
+    let first = open("/posts/events").await.expect("answers");
+    let second = open("/system/events").await.expect("answers");
+    assert_eq!(
+        (first.status().as_u16(), second.status().as_u16()),
+        (200, 200)
+    );
+    let third = open("/posts/events").await.expect("answers");
+    assert_eq!(third.status().as_u16(), 503);
+    let body: serde_json::Value = third.json().await.unwrap_or_default();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("live connections"),
+        "{body}"
+    );
+    // A place comes free when a client leaves.
+    drop(first);
+    crate::helpers::eventually("a free place after a client left", || async {
+        open("/posts/events").await.is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+}

@@ -1,13 +1,18 @@
 //! System tests: one binary (so the services link once), one module per promised behaviour.
 
+mod auth;
 mod bad_input;
 mod broker_down;
+mod deleted;
 mod exactly_once;
 mod happy_path;
 mod helpers;
+mod idempotency;
+mod instances;
 mod live;
 mod moderation_down;
 mod ordered_parallelism;
 mod query_down;
 mod recovery_lab;
+mod slow_handlers;
 mod writers_down;

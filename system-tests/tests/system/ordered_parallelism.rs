@@ -36,8 +36,11 @@ async fn messages_run_in_parallel_across_entities_and_in_order_within_one() {
     const PER_ENTITY: usize = 4;
     const LIMIT: usize = 3;
     let nats = TestNats::start();
-    let client =
-        bus::connect::connect_and_ensure(&nats.bus_config("test"), &[StreamDef::Comments]).await;
+    let client = bus::connect::connect_and_wait_for(
+        &nats.bus_config(bus::auth::ADMIN),
+        &[StreamDef::Comments],
+    )
+    .await;
     let publisher = bus::Publisher::new(client);
     let entities: Vec<CommentId> = (0..ENTITIES).map(|_| CommentId::new()).collect();
     // Interleaved: entity 0 #0, entity 1 #0, …, entity 0 #1, …

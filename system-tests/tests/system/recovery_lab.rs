@@ -47,16 +47,10 @@ async fn a_backlog_is_visible_while_moderation_is_down_and_drains_after() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transient_failure_is_retried_and_then_succeeds() {
-    let mut system = TestSystem::with_broker_only();
-    system.moderation_knobs.fail_first = 2;
-    for service in [
-        Service::Posts,
-        Service::Comments,
-        Service::Moderation,
-        Service::Query,
-    ] {
-        system.start_service(service).await;
-    }
+    let system = TestSystem::start_configured(|system| {
+        system.moderation_knobs.fail_first = 2;
+    })
+    .await;
     let post = system.create_post("flaky moderator").await;
     let comment = system.create_comment(&post, "third time lucky").await;
     system
@@ -78,16 +72,10 @@ async fn a_transient_failure_is_retried_and_then_succeeds() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_permanent_failure_becomes_a_dead_letter_the_consumer_moves_on_and_a_retry_heals_it() {
-    let mut system = TestSystem::with_broker_only();
-    system.moderation_knobs.fail_first = 100;
-    for service in [
-        Service::Posts,
-        Service::Comments,
-        Service::Moderation,
-        Service::Query,
-    ] {
-        system.start_service(service).await;
-    }
+    let mut system = TestSystem::start_configured(|system| {
+        system.moderation_knobs.fail_first = 100;
+    })
+    .await;
     let post = system.create_post("poison").await;
     let doomed = system.create_comment(&post, "never moderated").await;
     let with_letter = system

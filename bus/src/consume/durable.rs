@@ -1,0 +1,130 @@
+//! What a durable consumer is: its stream, name and filter, how patiently it retries, how
+//! long the server waits for an ack, and how many messages it works on at once.
+
+use crate::streams::StreamDef;
+use async_nats::jetstream::{self, consumer::pull};
+use std::time::Duration;
+
+/// How often, and how patiently, a failing message is retried.
+#[derive(Clone, Debug)]
+pub struct RetryPolicy {
+    /// The delay before attempt 2, 3, …; the last entry repeats.
+    pub backoff: Vec<Duration>,
+    /// Deliveries in all, after which JetStream gives up on the message.
+    pub max_deliver: i64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            backoff: [250, 1_000, 2_000, 4_000]
+                .map(Duration::from_millis)
+                .to_vec(),
+            max_deliver: 5,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The nak delay after a failed `attempt` (1-based).
+    pub fn delay_after(&self, attempt: i64) -> Duration {
+        let index = usize::try_from(attempt.max(1) - 1).unwrap_or(0);
+        self.backoff
+            .get(index)
+            .or(self.backoff.last())
+            .copied()
+            .unwrap_or(Duration::ZERO)
+    }
+}
+
+/// A durable pull consumer and how to run it.
+#[derive(Clone, Debug)]
+pub struct Durable {
+    pub stream: StreamDef,
+    pub config: pull::Config,
+    pub retry: RetryPolicy,
+    /// How many entities may be handled at once (1: strictly one message at a time).
+    pub concurrency: usize,
+    /// Ack every n-th message (with `AckPolicy::All`, one ack covers all before it); 1:
+    /// ack each one.
+    pub ack_every: u64,
+}
+
+impl Durable {
+    /// The durable consumer `name` on `stream`, optionally filtered: explicit acks, the
+    /// default retry policy, one message at a time.
+    pub fn new(stream: StreamDef, name: &str, filter_subject: Option<String>) -> Durable {
+        let retry = RetryPolicy::default();
+        let config = pull::Config {
+            durable_name: Some(name.to_owned()),
+            filter_subject: filter_subject.unwrap_or_default(),
+            ack_policy: jetstream::consumer::AckPolicy::Explicit,
+            ack_wait: Duration::from_secs(30),
+            deliver_policy: jetstream::consumer::DeliverPolicy::All,
+            max_deliver: retry.max_deliver,
+            // No more unacked messages than are being worked on: a message the client holds
+            // in its buffer, waiting for a free worker, would run out its ack wait there and
+            // be handed out a second time behind a slow handler.
+            max_ack_pending: 1,
+            ..Default::default()
+        };
+        Durable {
+            stream,
+            config,
+            retry,
+            concurrency: 1,
+            ack_every: 1,
+        }
+    }
+
+    pub fn with_concurrency(mut self, concurrency: usize) -> Durable {
+        self.concurrency = concurrency.max(1);
+        // Exactly as many unacked as can be worked on at once (see `Durable::new`).
+        self.config.max_ack_pending = i64::try_from(self.concurrency).unwrap_or(i64::MAX);
+        self
+    }
+
+    /// Acks only every `n`-th message, and whenever the consumer has caught up. Because
+    /// JetStream's `AckPolicy::All` lets one ack confirm every message before it, a replay
+    /// of a million events needs a few thousand acks, not a million. Only for consumers that
+    /// handle one message at a time and never fail (query's projection): a nak or term would
+    /// not cover the messages before it.
+    pub fn with_batched_acks(mut self, n: u64) -> Durable {
+        self.config.ack_policy = jetstream::consumer::AckPolicy::All;
+        // Many unacked at once: one ack covers a whole batch (the server default, 1000).
+        self.config.max_ack_pending = 0;
+        self.concurrency = 1;
+        self.ack_every = n.max(1);
+        self
+    }
+
+    /// How long the server waits for an ack before redelivering (see
+    /// [`crate::BusConfig::ack_wait`]); in-progress acks are sent at a third of it.
+    pub fn with_ack_wait(mut self, ack_wait: Duration) -> Durable {
+        self.config.ack_wait = ack_wait;
+        self
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Durable {
+        self.config.max_deliver = retry.max_deliver;
+        self.retry = retry;
+        self
+    }
+
+    pub(super) fn name(&self) -> String {
+        self.config.durable_name.clone().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_grows_and_then_repeats_its_last_step() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.delay_after(1), Duration::from_millis(250));
+        assert_eq!(policy.delay_after(2), Duration::from_secs(1));
+        assert_eq!(policy.delay_after(9), Duration::from_secs(4));
+    }
+}

@@ -1,0 +1,58 @@
+//! Getting the durable consumer from the server: created if missing (first start, or
+//! deleted under us), updated if its settings changed, and then pulled from.
+
+use super::Durable;
+use crate::progress::Progress;
+use async_nats::jetstream::context::{ConsumerInfoError, ConsumerInfoErrorKind};
+use async_nats::jetstream::{self, consumer::pull};
+use tracing::info;
+
+/// Whether the settings we choose differ from those the server holds for the consumer.
+fn differs(held: &jetstream::consumer::Config, wanted: &pull::Config) -> bool {
+    // (0 means "the server's default", which the server then reports as a number.)
+    let differ = |held: i64, wanted: i64| wanted != 0 && held != wanted;
+    held.ack_wait != wanted.ack_wait
+        || differ(held.max_ack_pending, wanted.max_ack_pending)
+        || differ(held.max_deliver, wanted.max_deliver)
+}
+
+/// Whether `error` is the server saying "no such consumer".
+pub(super) fn is_not_found(error: &(dyn std::error::Error + 'static)) -> bool {
+    error
+        .downcast_ref::<ConsumerInfoError>()
+        .is_some_and(|e| e.kind() == ConsumerInfoErrorKind::NotFound)
+}
+
+/// Gets or creates the durable consumer and starts pulling. Marks the backlog as worked off
+/// at once if the consumer has nothing pending.
+pub(super) async fn open(
+    js: &jetstream::Context,
+    durable: &Durable,
+    progress: Option<&Progress>,
+) -> Result<pull::Stream, async_nats::Error> {
+    let handle = js.get_stream(durable.stream.name()).await?;
+    let name = durable.name();
+    let consumer: jetstream::consumer::PullConsumer = match handle.get_consumer(&name).await {
+        // Made by an older version, or with another ack wait: bring it to today's settings
+        // (its position in the stream is kept).
+        Ok(consumer) if differs(&consumer.cached_info().config, &durable.config) => {
+            info!(consumer = %name, "updating the durable consumer's settings");
+            handle.update_consumer(durable.config.clone()).await?
+        }
+        Ok(consumer) => consumer,
+        Err(error) if is_not_found(&*error) => {
+            let created = handle.create_consumer(durable.config.clone()).await?;
+            info!(consumer = %name, stream = durable.stream.name(),
+                "created the durable consumer (it did not exist)");
+            created
+        }
+        Err(error) => return Err(error),
+    };
+    // The get-or-create answer carries the consumer's info: no second request for it.
+    if consumer.cached_info().num_pending == 0 {
+        if let Some(progress) = progress {
+            progress.mark_caught_up();
+        }
+    }
+    Ok(consumer.messages().await?)
+}

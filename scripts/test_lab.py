@@ -1,0 +1,210 @@
+"""Tests of the lab's own process guards (scripts/lab.py), run by `make test`.
+
+Each test loads the real lab.py as a module, points its folders at a temporary directory and
+its ports at free ones (so it never touches a `make run` on this machine), and swaps the
+programs it would start for `sleep`. Standard library only: `python3 scripts/test_lab.py`.
+"""
+
+import http.server
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def load_lab(root):
+    """A fresh copy of lab.py whose checkout is `root`."""
+    module = importlib.util.spec_from_file_location("lab_under_test", HERE / "lab.py")
+    lab = importlib.util.module_from_spec(module)
+    module.loader.exec_module(lab)
+    lab.ROOT = root
+    lab.RUN = root / ".run"
+    lab.LOGS, lab.PIDS = lab.RUN / "logs", lab.RUN / "pids"
+    lab.DATA = root / "data"
+    lab.PROVISION = root / "no-provision"
+    lab.nats_command = lambda: ["/bin/sleep", "30"]
+    for spec in lab.PROCESSES.values():
+        spec["port"] = free_port()
+        spec["cmd"] = ["/bin/sleep", "30"]
+    lab.MONITOR_PORT = free_port()
+    lab.MONITOR = f"http://127.0.0.1:{lab.MONITOR_PORT}"
+    # A run that gets as far as following the logs "gets" Ctrl-C at once, so a test of a
+    # refusal that does not happen fails instead of hanging.
+    lab.follow_logs = interrupt
+    lab.PIDS.mkdir(parents=True)
+    return lab
+
+
+def interrupt(*_):
+    raise KeyboardInterrupt
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Lab(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.root = Path(self.dir.name)
+        self.lab = load_lab(self.root)
+        self.children = []
+
+    def tearDown(self):
+        for child in self.children:
+            if child.poll() is None:
+                child.kill()
+            child.wait()
+        self.dir.cleanup()
+
+    def child(self, *args, new_session=True, cwd=None):
+        """A process of ours that lives until killed."""
+        process = subprocess.Popen(list(args) or ["/bin/sleep", "30"], cwd=cwd,
+                                   start_new_session=new_session)
+        self.children.append(process)
+        # /proc shows a process's new command line and name only a moment after exec.
+        deadline = time.time() + 5
+        while not Path(f"/proc/{process.pid}/cmdline").read_bytes() and time.time() < deadline:
+            time.sleep(0.01)
+        return process
+
+    def started(self):
+        return sorted(p.name for p in self.lab.PIDS.iterdir() if p.name != "run")
+
+    def test_a_second_run_is_refused_while_the_first_supervisor_lives(self):
+        first = self.child(sys.executable, "-c", "import time; time.sleep(30)", "lab.py")
+        (self.lab.PIDS / "run").write_text(str(first.pid))
+        with self.assertRaises(SystemExit) as refused:
+            self.lab.run()
+        self.assertIn(f"`make run` is already running (pid {first.pid})", str(refused.exception))
+        self.assertEqual(self.started(), [])
+
+    def test_a_second_run_names_the_processes_already_up(self):
+        posts = self.child()
+        (self.lab.PIDS / "posts").write_text(str(posts.pid))
+        with self.assertRaises(SystemExit) as refused:
+            self.lab.run()
+        self.assertIn("already running: posts", str(refused.exception))
+
+    def test_a_taken_port_is_named_before_anything_starts(self):
+        port = self.lab.PROCESSES["comments"]["port"]
+        with socket.socket() as squatter:
+            squatter.bind(("127.0.0.1", port))
+            squatter.listen()
+            with self.assertRaises(SystemExit) as refused:
+                self.lab.run()
+        self.assertIn(f"port {port} (comments) is taken by another program",
+                      str(refused.exception))
+        self.assertEqual(self.started(), [])
+        self.assertFalse((self.lab.PIDS / "run").exists())
+
+    def test_a_failed_provisioning_stops_what_had_started(self):
+        # PROVISION points at nothing, so provisioning fails right after nats starts.
+        with self.assertRaises(SystemExit) as refused:
+            self.lab.run()
+        self.assertIn("not provisioned", str(refused.exception))
+        self.assertEqual(self.started(), [], "nats-server outlived the failed start")
+
+    def test_a_taken_monitoring_port_is_named_too(self):
+        with socket.socket() as squatter:
+            squatter.bind(("127.0.0.1", self.lab.MONITOR_PORT))
+            squatter.listen()
+            with self.assertRaises(SystemExit) as refused:
+                self.lab.start("nats")
+        self.assertIn(f"port {self.lab.MONITOR_PORT} (nats monitoring) is taken",
+                      str(refused.exception))
+
+    def test_reset_refuses_while_a_nats_server_uses_this_data_folder(self):
+        store = self.lab.DATA / "nats" / "jetstream"
+        store.mkdir(parents=True)
+        with fake_monitor(self.lab.MONITOR_PORT, str(store)):
+            with self.assertRaises(SystemExit) as refused:
+                self.lab.reset()
+        self.assertIn("nats-server is running with its store in", str(refused.exception))
+        self.assertTrue(store.exists(), "reset wiped a running server's store")
+
+    def test_reset_refuses_while_nats_runs_or_a_run_supervises(self):
+        for name in ("nats", "run"):
+            process = self.child(sys.executable, "-c", "import time; time.sleep(30)", "lab.py")
+            (self.lab.PIDS / name).write_text(str(process.pid))
+            with self.assertRaises(SystemExit):
+                self.lab.reset()
+            self.assertTrue(self.lab.PIDS.exists(), f"reset went ahead while {name} ran")
+            (self.lab.PIDS / name).unlink()
+
+    def test_reset_refuses_while_a_nats_server_runs_from_this_checkout(self):
+        # A nats-server whose pid file is lost, running from this checkout (as `make run`
+        # starts it, with nats.conf's relative `data/nats`). A copy of `sleep` named so.
+        fake = self.root / "nats-server"
+        fake.write_bytes(Path("/bin/sleep").read_bytes())
+        fake.chmod(0o755)
+        server = self.child(str(fake), "30", cwd=self.root)
+        (self.lab.DATA / "nats").mkdir(parents=True)
+        with self.assertRaises(SystemExit) as refused:
+            self.lab.reset()
+        self.assertIn(f"(pid {server.pid})", str(refused.exception))
+        self.assertTrue(self.lab.DATA.exists())
+
+    def test_reset_goes_ahead_when_the_server_answering_is_another_checkouts(self):
+        (self.lab.DATA / "nats").mkdir(parents=True)
+        with fake_monitor(self.lab.MONITOR_PORT, "/somewhere/else/data/nats/jetstream"):
+            self.lab.reset()
+        self.assertFalse(self.lab.DATA.exists())
+
+    def test_stopping_everything_survives_a_vanished_group_and_a_stale_pid_file(self):
+        # posts: alive, but not a group leader (its group is gone), so killpg finds nothing.
+        orphan = self.child(new_session=False)
+        (self.lab.PIDS / "posts").write_text(str(orphan.pid))
+        # comments: a stale pid file (the process is long gone).
+        gone = self.child()
+        gone.kill()
+        gone.wait()
+        (self.lab.PIDS / "comments").write_text(str(gone.pid))
+        # query: an ordinary running process, stopped after the others.
+        query = self.child()
+        (self.lab.PIDS / "query").write_text(str(query.pid))
+        self.lab.stop_all()
+        for process in (orphan, query):
+            process.wait(timeout=5)
+        self.assertEqual(self.started(), [])
+
+
+class fake_monitor:
+    """A stand-in for nats-server's monitoring port, answering /varz with `store_dir`."""
+
+    def __init__(self, port, store_dir):
+        body = json.dumps({"jetstream": {"config": {"store_dir": store_dir}}}).encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200 if self.path.startswith("/varz") else 404)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+
+    def __enter__(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *_):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+if __name__ == "__main__":
+    unittest.main()
