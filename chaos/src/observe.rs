@@ -14,7 +14,8 @@ use std::time::Duration;
 /// Connects to NATS to read the streams: the one place that says how, so credentials (or a
 /// cluster's server list) are added here and nowhere else.
 pub async fn connect(nats_url: &str) -> anyhow::Result<jetstream::Context> {
-    let config = bus::config::BusConfig::single(nats_url, "chaos-checker");
+    // As `admin`: the checker reads every stream and every consumer.
+    let config = bus::BusConfig::single(nats_url, bus::auth::ADMIN);
     let client = tokio::time::timeout(Duration::from_secs(30), bus::connect::connect(&config))
         .await
         .with_context(|| format!("connecting to nats-server at {nats_url}"))?;

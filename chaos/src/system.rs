@@ -67,6 +67,10 @@ fn write_nats_config(folder: &Path, store: &Path) -> anyhow::Result<PathBuf> {
         "{} has no store_dir line to point at the run folder",
         repo.display()
     );
+    // It includes the users and permissions from beside it.
+    let auth = bus::testing::auth_conf();
+    std::fs::copy(&auth, folder.join("auth.conf"))
+        .with_context(|| format!("copying {}", auth.display()))?;
     let config = folder.join("nats.conf");
     std::fs::write(&config, lines.join("\n") + "\n")
         .with_context(|| format!("writing {}", config.display()))?;
@@ -102,6 +106,13 @@ impl System {
         }
         for target in targets {
             system.add(target).await?;
+            if target == Target::Nats(1) {
+                // The services may not create streams: `admin` does, once, as `make run` does.
+                let admin = bus::BusConfig::single(system.nats_url(), bus::auth::ADMIN);
+                bus::provision::connect_and_provision(&admin, Duration::from_secs(30))
+                    .await
+                    .map_err(anyhow::Error::msg)?;
+            }
         }
         system.wait_ready(Duration::from_secs(120)).await?;
         Ok(system)
@@ -135,7 +146,9 @@ impl System {
                     .arg("-c")
                     .arg(&self.nats_config)
                     .args(["-a", "127.0.0.1", "-p", &port.to_string()])
-                    .args(["-m", &free_port()?.to_string()]);
+                    .args(["-m", &free_port()?.to_string()])
+                    // The passwords of the users in auth.conf.
+                    .envs(bus::auth::server_environment());
                 Ok(command)
             }
             Target::Service { service, instance } => {
