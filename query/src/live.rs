@@ -6,11 +6,14 @@
 //! `event: post` per changed post, carrying that post's whole view. The JSON of a change is
 //! serialized once, in the consumer, and shared by every connected client.
 
+use crate::dead_letters::DeadLetters;
+use crate::gave_up;
 use crate::projection::ReadModel;
 use crate::routes::AppState;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use bus::PostId;
+use bus::{CommentId, PostId};
+use parking_lot::RwLock;
 use futures::stream::{self, Stream};
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -33,25 +36,36 @@ const BACKLOG: usize = 1024;
 #[derive(Clone)]
 pub struct Changes {
     sender: broadcast::Sender<Arc<str>>,
-}
-
-impl Default for Changes {
-    fn default() -> Self {
-        Changes { sender: broadcast::Sender::new(BACKLOG) }
-    }
+    /// Joined into each view (see [`crate::gave_up`]). Locked after the model, never
+    /// before: every path takes the two in that order.
+    letters: Arc<RwLock<DeadLetters>>,
 }
 
 impl Changes {
+    pub fn new(letters: Arc<RwLock<DeadLetters>>) -> Changes {
+        Changes { sender: broadcast::Sender::new(BACKLOG), letters }
+    }
+
     /// Announces that `post` changed. Cheap when nobody listens (as during the startup
     /// replay): nothing is serialized then.
     pub fn announce(&self, model: &ReadModel, post: PostId) {
         if self.sender.receiver_count() == 0 {
             return;
         }
-        if let Some(view) = model.post(post) {
+        if let Some(view) = gave_up::post(model, &self.letters.read(), post) {
             if let Ok(json) = serde_json::to_string(&view) {
                 let _ = self.sender.send(json.into());
             }
+        }
+    }
+
+    /// Announces the post of `comment`, whose dead letters changed (if the post is known).
+    pub fn announce_comment(&self, model: &ReadModel, comment: CommentId) {
+        if self.sender.receiver_count() == 0 {
+            return;
+        }
+        if let Some(post) = model.post_of(comment) {
+            self.announce(model, post);
         }
     }
 }
@@ -69,7 +83,7 @@ pub async fn events(State(app): State<AppState>) -> Sse<impl Stream<Item = Resul
                 // Subscribe before taking the snapshot, so no change falls in between.
                 let receiver = app.changes.sender.subscribe();
                 app.until_stopped(app.wait_ready()).await?;
-                let json = serde_json::to_string(&app.model.read().posts()).unwrap_or_default();
+                let json = serde_json::to_string(&app.posts()).unwrap_or_default();
                 // `retry`: how soon a browser reconnects after losing us (its default is ~3 s).
                 let event = Event::default().event("snapshot").retry(RECONNECT).data(json);
                 Some((Ok(event), (app, Next::Changes(receiver))))

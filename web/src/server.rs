@@ -6,7 +6,7 @@ use axum::Router;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use axum::http::{header, HeaderValue, Method};
+use axum::http::{header, HeaderName, HeaderValue, Method};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
@@ -33,16 +33,17 @@ pub fn with_middleware(router: Router) -> Router {
 /// directly, so the browser needs CORS permission — for that origin only, not for every
 /// page on the web. `FRONTEND_ORIGINS` (comma separated) overrides the default.
 fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(frontend_origins()))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, HeaderName::from_static("idempotency-key")])
+}
+
+/// The origins the web client is served from (`FRONTEND_ORIGINS`, comma separated).
+pub fn frontend_origins() -> Vec<HeaderValue> {
     let origins = std::env::var("FRONTEND_ORIGINS")
         .unwrap_or_else(|_| "http://127.0.0.1:3000,http://localhost:3000".into());
-    let origins: Vec<HeaderValue> = origins
-        .split(',')
-        .filter_map(|origin| HeaderValue::from_str(origin.trim()).ok())
-        .collect();
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::list(origins))
-        .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE])
+    origins.split(',').filter_map(|origin| HeaderValue::from_str(origin.trim()).ok()).collect()
 }
 
 /// Serves `router` on `listener` until `shutdown`, then lets in-flight requests finish.

@@ -35,6 +35,8 @@ pub struct TestSystem {
     pub nats: TestNats,
     /// The workshop knobs the next moderation start gets.
     pub moderation_knobs: moderation::config::Knobs,
+    /// The automatic dead-letter retries the next query start gets (off by default).
+    pub query_redrive: query::redrive::Policy,
     running: HashMap<Service, Running>,
     ports: HashMap<Service, u16>,
     pub http: reqwest::Client,
@@ -56,6 +58,7 @@ impl TestSystem {
         TestSystem {
             nats: TestNats::start(),
             moderation_knobs: Default::default(),
+            query_redrive: query::redrive::Policy::off(),
             running: HashMap::new(),
             ports: HashMap::new(),
             http: reqwest::Client::builder()
@@ -82,6 +85,9 @@ impl TestSystem {
 
     /// Builds a service without starting it: its port and a function that runs it.
     pub async fn build(&self, service: Service) -> Built {
+        if matches!(service, Service::Query | Service::QueryTwin) {
+            return build_query(service, self.settings(service), self.query_redrive.clone()).await;
+        }
         build_service(service, self.settings(service), self.moderation_knobs.clone()).await
     }
 
@@ -259,15 +265,19 @@ pub async fn build_service(service: Service, settings: ServiceSettings, knobs: m
             let app = moderation::Application::build(settings).await.expect("moderation builds");
             (app.port(), app.nats_client(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
         }
-        Service::Query | Service::QueryTwin => {
-            let mut settings = query::Settings::for_test(settings);
-            if service == Service::QueryTwin {
-                settings.instance = "query-twin".into();
-            }
-            let app = query::Application::build(settings).await.expect("query builds");
-            (app.port(), app.nats_client(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
-        }
+        Service::Query | Service::QueryTwin => build_query(service, settings, query::redrive::Policy::off()).await,
     }
+}
+
+/// Builds a query instance that re-drives dead letters by `redrive`.
+pub async fn build_query(service: Service, settings: ServiceSettings, redrive: query::redrive::Policy) -> Built {
+    let mut settings = query::Settings::for_test(settings);
+    settings.redrive = redrive;
+    if service == Service::QueryTwin {
+        settings.instance = "query-twin".into();
+    }
+    let app = query::Application::build(settings).await.expect("query builds");
+    (app.port(), app.nats_client(), Box::new(|stop| Box::pin(app.run_until_stopped(stop))))
 }
 
 async fn run_or_panic(service: Service, run: RunFn, stop: CancellationToken) {

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod broker_down;
+mod dead_letter_redrive;
 mod exactly_once;
 mod happy_path;
 mod helpers;

@@ -89,7 +89,7 @@ async fn a_permanent_failure_becomes_a_dead_letter_the_consumer_moves_on_and_a_r
     let posts = system
         .query_until("the next comment approved", |p| statuses(p).get(&fine).is_some_and(|s| s == "approved"))
         .await;
-    assert_eq!(statuses(&posts)[&doomed], "pending", "the dead letter is not retried by itself");
+    assert_eq!(statuses(&posts)[&doomed], "pending", "not retried by itself (automatic re-drive is off in tests unless a test turns it on)");
 
     // Retry it from the dead letters.
     let path = format!("/deadletters/{letter_id}/retry");
