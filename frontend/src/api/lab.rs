@@ -1,10 +1,11 @@
-//! The recovery lab's calls to query: one comment's timeline, and retrying a dead letter.
+//! The recovery lab's calls to query: one comment's timeline, and retrying dead letters.
 //! (The system view itself arrives as live events, see [`crate::live`].)
 
 use super::encode_segment;
 use crate::config::Config;
 use crate::model::timeline::Timeline;
 use gloo_net::http::Request;
+use serde::{de::DeserializeOwned, Deserialize};
 
 /// Query's answer to a retry: the original message is back in its stream.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
