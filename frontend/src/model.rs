@@ -264,7 +264,10 @@ mod tests {
         let stuck = r#"{"id":"c1","content":"x","status":"pending","moderation":{"gaveUp":true,
             "deadLetter":4,"consumer":"moderation","error":"boom","state":"exhausted","retries":3,"maxRetries":3}}"#;
         let stuck: Comment = serde_json::from_str(stuck).expect("valid");
-        assert_eq!(stuck.moderation.map(|m| (m.dead_letter, m.redrive.retries)), Some((4, 3)));
+        assert_eq!(
+            stuck.moderation.map(|m| (m.dead_letter, m.redrive.retries)),
+            Some((4, 3))
+        );
         let odd = r#"{"id":"c1","content":"x","status":"maybe"}"#;
         assert!(serde_json::from_str::<Comment>(odd).is_err());
     }

@@ -70,7 +70,8 @@ async fn allowed_origin_only(
     match request.headers().get(header::ORIGIN) {
         Some(origin) if !allowed.contains(origin) => {
             let origin = String::from_utf8_lossy(origin.as_bytes());
-            let message = format!("a page from {origin} may not retry dead letters (see FRONTEND_ORIGINS)");
+            let message =
+                format!("a page from {origin} may not retry dead letters (see FRONTEND_ORIGINS)");
             ApiError::new(StatusCode::FORBIDDEN, message).into_response()
         }
         _ => next.run(request).await,
@@ -84,7 +85,12 @@ async fn retry_one(
 ) -> Result<(StatusCode, Json<Retried>), ApiError> {
     let unknown = || ApiError::not_found(format!("there is no dead letter {raw_id:?}"));
     let id: u64 = raw_id.parse().map_err(|_| unknown())?;
-    let letter = app.dead_letters.read().get(id).cloned().ok_or_else(unknown)?;
+    let letter = app
+        .dead_letters
+        .read()
+        .get(id)
+        .cloned()
+        .ok_or_else(unknown)?;
     match retry(&app.js, &letter).await {
         Ok(sequence) => Ok((StatusCode::ACCEPTED, Json(retried(&letter, sequence)))),
         Err(error) => Err(api_error(error)),
@@ -98,21 +104,31 @@ async fn retry_all(
     JsonBody(_): JsonBody<RetryRequest>,
 ) -> Result<(StatusCode, Json<RetriedAll>), ApiError> {
     let letters = app.dead_letters.read().unretried();
-    let mut answer = RetriedAll { retried: Vec::new(), failed: Vec::new() };
+    let mut answer = RetriedAll {
+        retried: Vec::new(),
+        failed: Vec::new(),
+    };
     for letter in letters {
         match retry(&app.js, &letter).await {
             Ok(sequence) => answer.retried.push(retried(&letter, sequence)),
             Err(error @ RetryError::Unavailable(_)) if answer.retried.is_empty() => {
                 return Err(api_error(error));
             }
-            Err(error) => answer.failed.push(NotRetried { dead_letter: letter.id, error: error.to_string() }),
+            Err(error) => answer.failed.push(NotRetried {
+                dead_letter: letter.id,
+                error: error.to_string(),
+            }),
         }
     }
     Ok((StatusCode::ACCEPTED, Json(answer)))
 }
 
 fn retried(letter: &DeadLetter, sequence: u64) -> Retried {
-    Retried { dead_letter: letter.id, stream: letter.stream.clone(), republished_sequence: sequence }
+    Retried {
+        dead_letter: letter.id,
+        stream: letter.stream.clone(),
+        republished_sequence: sequence,
+    }
 }
 
 fn api_error(error: RetryError) -> ApiError {

@@ -68,7 +68,11 @@ pub fn annotate(post: &mut PostView, letters: &DeadLetters) {
     if !letters.any_about_comments() {
         return;
     }
-    for comment in post.comments.iter_mut().filter(|c| c.status == CommentStatus::Pending) {
+    for comment in post
+        .comments
+        .iter_mut()
+        .filter(|c| c.status == CommentStatus::Pending)
+    {
         comment.moderation = letters.about_comment(comment.id).map(ModerationIssue::from);
     }
 }
@@ -78,7 +82,9 @@ mod tests {
     use super::*;
     use crate::redrive::{Policy, RedriveState};
     use bus::deadletters::{Cause, DeadLetter, Note, Record};
-    use bus::{CommentCreated, CommentId, CommentUpdated, CorrelationId, Event, EventBody, PostCreated};
+    use bus::{
+        CommentCreated, CommentId, CommentUpdated, CorrelationId, Event, EventBody, PostCreated,
+    };
     use chrono::{DateTime, Utc};
 
     const GAVE_UP_AT: i64 = 1_800_000_000;
@@ -91,9 +97,17 @@ mod tests {
     fn model_with_a_pending_comment() -> (ReadModel, PostId, CommentId) {
         let (p, c) = (PostId::new(), CommentId::new());
         let mut model = ReadModel::default();
-        model.apply(&event(EventBody::PostCreated(PostCreated { id: p, title: "t".into() })));
+        model.apply(&event(EventBody::PostCreated(PostCreated {
+            id: p,
+            title: "t".into(),
+        })));
         let status = CommentStatus::Pending;
-        model.apply(&event(EventBody::CommentCreated(CommentCreated { id: c, post_id: p, content: "hi".into(), status })));
+        model.apply(&event(EventBody::CommentCreated(CommentCreated {
+            id: c,
+            post_id: p,
+            content: "hi".into(),
+            status,
+        })));
         (model, p, c)
     }
 
@@ -111,17 +125,30 @@ mod tests {
             time: DateTime::from_timestamp(GAVE_UP_AT, 0).unwrap_or_default(),
             retried: false,
         };
-        let note = Note { subject: format!("comments.CommentCreated.{comment}"), error: format!("boom {id}") };
-        let note = Record::Note { stream: "COMMENTS".into(), consumer: "moderation".into(), stream_sequence: sequence, note };
+        let note = Note {
+            subject: format!("comments.CommentCreated.{comment}"),
+            error: format!("boom {id}"),
+        };
+        let note = Record::Note {
+            stream: "COMMENTS".into(),
+            consumer: "moderation".into(),
+            stream_sequence: sequence,
+            note,
+        };
         [Record::DeadLetter(letter), note]
     }
 
     fn retried(id: u64, copy: u64) -> Record {
-        Record::Retried { dead_letter: id, republished_sequence: Some(copy) }
+        Record::Retried {
+            dead_letter: id,
+            republished_sequence: Some(copy),
+        }
     }
 
     fn issue(model: &ReadModel, letters: &DeadLetters, post: PostId) -> Option<ModerationIssue> {
-        post_view(model, letters, post).comments[0].moderation.clone()
+        post_view(model, letters, post).comments[0]
+            .moderation
+            .clone()
     }
 
     fn post_view(model: &ReadModel, letters: &DeadLetters, id: PostId) -> PostView {
@@ -137,30 +164,57 @@ mod tests {
             letters.apply(record);
         }
         let found = issue(&model, &letters, p).expect("the comment shows the letter");
-        assert_eq!((found.dead_letter, found.consumer.as_str()), (9, "moderation"));
+        assert_eq!(
+            (found.dead_letter, found.consumer.as_str()),
+            (9, "moderation")
+        );
         assert_eq!(found.error.as_deref(), Some("boom 9"));
-        assert_eq!((found.redrive.state, found.redrive.retries, found.redrive.max_retries), (RedriveState::Scheduled, 0, 3));
+        assert_eq!(
+            (
+                found.redrive.state,
+                found.redrive.retries,
+                found.redrive.max_retries
+            ),
+            (RedriveState::Scheduled, 0, 3)
+        );
         let due = DateTime::from_timestamp(GAVE_UP_AT + 10, 0);
         assert_eq!(found.redrive.next_retry_at, due);
         let json = serde_json::to_value(post_view(&model, &letters, p)).expect("json");
         let field = &json["comments"][0]["moderation"];
-        assert_eq!((field["gaveUp"].as_bool(), field["deadLetter"].as_u64()), (Some(true), Some(9)), "{json}");
+        assert_eq!(
+            (field["gaveUp"].as_bool(), field["deadLetter"].as_u64()),
+            (Some(true), Some(9)),
+            "{json}"
+        );
         assert_eq!(field["nextRetryAt"], "2027-01-15T08:00:10Z");
     }
 
     #[test]
     fn the_order_of_letter_note_comment_and_post_does_not_matter() {
         let (p, c) = (PostId::new(), CommentId::new());
-        let post = event(EventBody::PostCreated(PostCreated { id: p, title: "t".into() }));
+        let post = event(EventBody::PostCreated(PostCreated {
+            id: p,
+            title: "t".into(),
+        }));
         let status = CommentStatus::Pending;
-        let comment = event(EventBody::CommentCreated(CommentCreated { id: c, post_id: p, content: "hi".into(), status }));
+        let comment = event(EventBody::CommentCreated(CommentCreated {
+            id: c,
+            post_id: p,
+            content: "hi".into(),
+            status,
+        }));
         // Every order of the two records, each with every order of the two events.
         let mut views = Vec::new();
         for note_first in [false, true] {
             for events in [[&post, &comment], [&comment, &post]] {
                 let [dead, note] = letter(9, 2, c);
-                let records = if note_first { [note, dead] } else { [dead, note] };
-                let (mut model, mut letters) = (ReadModel::default(), DeadLetters::new(Policy::default()));
+                let records = if note_first {
+                    [note, dead]
+                } else {
+                    [dead, note]
+                };
+                let (mut model, mut letters) =
+                    (ReadModel::default(), DeadLetters::new(Policy::default()));
                 for record in records {
                     letters.apply(record);
                 }
@@ -182,7 +236,11 @@ mod tests {
             letters.apply(record);
         }
         letters.apply(retried(9, 30));
-        assert_eq!(issue(&model, &letters, p), None, "retried: awaiting moderation again");
+        assert_eq!(
+            issue(&model, &letters, p),
+            None,
+            "retried: awaiting moderation again"
+        );
 
         // The copy (message 30) fails too: a second-generation letter.
         for record in letter(40, 30, c) {
@@ -190,12 +248,25 @@ mod tests {
         }
         let again = issue(&model, &letters, p).expect("the copy's letter");
         assert_eq!((again.dead_letter, again.redrive.retries), (40, 1));
-        assert_eq!(again.redrive.next_retry_at, DateTime::from_timestamp(GAVE_UP_AT + 60, 0));
+        assert_eq!(
+            again.redrive.next_retry_at,
+            DateTime::from_timestamp(GAVE_UP_AT + 60, 0)
+        );
 
         let (status, version) = (CommentStatus::Approved, 1);
-        let update = CommentUpdated { id: c, post_id: p, content: "hi".into(), status, version };
+        let update = CommentUpdated {
+            id: c,
+            post_id: p,
+            content: "hi".into(),
+            status,
+            version,
+        };
         model.apply(&event(EventBody::CommentUpdated(update)));
-        assert_eq!(issue(&model, &letters, p), None, "approved: the letters are history");
+        assert_eq!(
+            issue(&model, &letters, p),
+            None,
+            "approved: the letters are history"
+        );
     }
 
     #[test]
@@ -212,10 +283,16 @@ mod tests {
             }
         }
         let last = issue(&model, &letters, p).expect("the last letter");
-        assert_eq!((last.dead_letter, last.redrive.state, last.redrive.retries), (13, RedriveState::Exhausted, 3));
+        assert_eq!(
+            (last.dead_letter, last.redrive.state, last.redrive.retries),
+            (13, RedriveState::Exhausted, 3)
+        );
         assert_eq!(last.redrive.next_retry_at, None);
         let at = |s| DateTime::<Utc>::from_timestamp(GAVE_UP_AT + s, 0).unwrap_or_default();
-        assert!(letters.due(at(1_000_000)).is_empty(), "nothing more is re-driven");
+        assert!(
+            letters.due(at(1_000_000)).is_empty(),
+            "nothing more is re-driven"
+        );
     }
 
     #[test]
@@ -227,7 +304,10 @@ mod tests {
         }
         let at = |s| DateTime::<Utc>::from_timestamp(GAVE_UP_AT + s, 0).unwrap_or_default();
         assert!(letters.due(at(9)).is_empty());
-        assert_eq!(letters.due(at(10)).iter().map(|l| l.id).collect::<Vec<_>>(), [9]);
+        assert_eq!(
+            letters.due(at(10)).iter().map(|l| l.id).collect::<Vec<_>>(),
+            [9]
+        );
         letters.apply(retried(9, 30));
         assert!(letters.due(at(10)).is_empty());
     }

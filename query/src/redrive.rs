@@ -70,7 +70,10 @@ impl Policy {
         if text.is_empty() || text == "off" {
             return Ok(Policy::off());
         }
-        text.split(',').map(|d| parse_duration(d.trim())).collect::<Result<_, _>>().map(Policy::new)
+        text.split(',')
+            .map(|d| parse_duration(d.trim()))
+            .collect::<Result<_, _>>()
+            .map(Policy::new)
     }
 
     /// The bound: how many automatic retries a chain gets.
@@ -82,7 +85,9 @@ impl Policy {
     /// up on at `time`; `automatic` is false for a letter that must wait for a person.
     pub fn plan(&self, generation: u32, time: DateTime<Utc>, automatic: bool) -> Redrive {
         let max_retries = self.max_retries();
-        let delay = usize::try_from(generation).ok().and_then(|g| self.delays.get(g));
+        let delay = usize::try_from(generation)
+            .ok()
+            .and_then(|g| self.delays.get(g));
         let (state, next_retry_at) = match delay {
             _ if !automatic || self.delays.is_empty() => (RedriveState::Manual, None),
             None => (RedriveState::Exhausted, None),
@@ -91,13 +96,20 @@ impl Policy {
                 (RedriveState::Scheduled, time.checked_add_signed(delay))
             }
         };
-        Redrive { state, retries: generation, max_retries, next_retry_at }
+        Redrive {
+            state,
+            retries: generation,
+            max_retries,
+            next_retry_at,
+        }
     }
 }
 
 /// `250ms`, `10s`, `5m`, `1h`; a bare number is seconds.
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let bad = || format!("{text:?} is not a delay like 500ms, 10s, 5m or 1h");
     let n: u64 = number.parse().map_err(|_| bad())?;
@@ -194,7 +206,9 @@ mod tests {
     #[test]
     fn reads_delays_and_off() {
         let policy = Policy::parse("10s, 1m,500ms,2").expect("valid");
-        let secs = [10_000, 60_000, 500, 2_000].map(Duration::from_millis).to_vec();
+        let secs = [10_000, 60_000, 500, 2_000]
+            .map(Duration::from_millis)
+            .to_vec();
         assert_eq!(policy, Policy::new(secs));
         assert_eq!(Policy::parse("off"), Ok(Policy::off()));
         assert_eq!(Policy::parse(""), Ok(Policy::off()));
@@ -209,15 +223,32 @@ mod tests {
         assert_eq!(plan(0).next_retry_at, Some(at(10)));
         assert_eq!(plan(1).next_retry_at, Some(at(60)));
         assert_eq!(plan(2).next_retry_at, Some(at(300)));
-        assert_eq!((plan(2).state, plan(2).retries, plan(2).max_retries), (RedriveState::Scheduled, 2, 3));
-        assert_eq!(plan(3), Redrive { state: RedriveState::Exhausted, retries: 3, max_retries: 3, next_retry_at: None });
+        assert_eq!(
+            (plan(2).state, plan(2).retries, plan(2).max_retries),
+            (RedriveState::Scheduled, 2, 3)
+        );
+        assert_eq!(
+            plan(3),
+            Redrive {
+                state: RedriveState::Exhausted,
+                retries: 3,
+                max_retries: 3,
+                next_retry_at: None
+            }
+        );
         assert_eq!(plan(7).state, RedriveState::Exhausted);
     }
 
     #[test]
     fn a_terminated_letter_or_re_drive_off_waits_for_a_person() {
-        assert_eq!(Policy::default().plan(0, at(0), false).state, RedriveState::Manual);
-        assert_eq!(Policy::off().plan(0, at(0), true).state, RedriveState::Manual);
+        assert_eq!(
+            Policy::default().plan(0, at(0), false).state,
+            RedriveState::Manual
+        );
+        assert_eq!(
+            Policy::off().plan(0, at(0), true).state,
+            RedriveState::Manual
+        );
     }
 
     #[test]

@@ -158,7 +158,10 @@ impl RetriedAll {
         };
         match self.failed.len() {
             0 => retried,
-            n => format!("{retried} {n} could not be: {}", super::sentence(&self.failed[0].error)),
+            n => format!(
+                "{retried} {n} could not be: {}",
+                super::sentence(&self.failed[0].error)
+            ),
         }
     }
 }
@@ -266,8 +269,14 @@ mod tests {
             all.text(),
             "2 dead letters put back into their streams. 1 could not be: The original message is no longer in COMMENTS."
         );
-        let none = RetriedAll { retried: vec![], failed: vec![] };
-        assert_eq!(none.text(), "Nothing to retry: every dead letter was already retried.");
+        let none = RetriedAll {
+            retried: vec![],
+            failed: vec![],
+        };
+        assert_eq!(
+            none.text(),
+            "Nothing to retry: every dead letter was already retried."
+        );
     }
 
     #[test]

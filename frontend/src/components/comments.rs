@@ -47,7 +47,8 @@ fn CommentItem(id: String, comments: Signal<Vec<Comment>>) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
-    let moderation = Signal::derive(move || comment.with(|c| c.as_ref().and_then(|c| c.moderation.clone())));
+    let moderation =
+        Signal::derive(move || comment.with(|c| c.as_ref().and_then(|c| c.moderation.clone())));
     let expanded = RwSignal::new(false);
     let panel_id = format!("timeline-{id}");
     let controls = panel_id.clone();

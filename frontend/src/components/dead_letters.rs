@@ -59,7 +59,10 @@ fn RetryAll() -> impl IntoView {
     let feed = expect_context::<SystemFeed>();
     let config = expect_context::<Config>();
     let waiting = Memo::new(move |_| {
-        feed.view.with(|v| v.as_ref().map_or(0, |v| v.dead_letters.iter().filter(|d| !d.retried).count()))
+        feed.view.with(|v| {
+            v.as_ref()
+                .map_or(0, |v| v.dead_letters.iter().filter(|d| !d.retried).count())
+        })
     });
     let retry = Action::new_local(move |_: &()| {
         let config = config.clone();
@@ -137,7 +140,11 @@ fn DeadLetterItem(id: u64) -> impl IntoView {
     };
     let now = ticking_now();
     let redrive = move || {
-        letter.with(|l| l.as_ref().and_then(|l| l.redrive.as_ref()).map(|r| r.system_text(now.get())))
+        letter.with(|l| {
+            l.as_ref()
+                .and_then(|l| l.redrive.as_ref())
+                .map(|r| r.system_text(now.get()))
+        })
     };
     let error_id = format!("dead-letter-{id}-error");
     let described_by = error_id.clone();

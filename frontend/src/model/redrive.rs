@@ -43,19 +43,33 @@ impl Redrive {
     fn next_attempt(&self, now_ms: i64) -> String {
         let due = self.next_retry_at.as_deref().and_then(time::epoch_ms);
         let when = due.map_or_else(|| "soon".to_owned(), |due| time::countdown(due - now_ms));
-        let when = if when.starts_with("in ") { format!("next {when}") } else { format!("next one {when}") };
-        format!("attempt {} of {}, {when}", self.retries + 1, self.max_retries)
+        let when = if when.starts_with("in ") {
+            format!("next {when}")
+        } else {
+            format!("next one {when}")
+        };
+        format!(
+            "attempt {} of {}, {when}",
+            self.retries + 1,
+            self.max_retries
+        )
     }
 
     /// The System view's line for a letter.
     pub fn system_text(&self, now_ms: i64) -> String {
         match self.state {
-            RedriveState::Scheduled => format!("Retried automatically: {}.", self.next_attempt(now_ms)),
+            RedriveState::Scheduled => {
+                format!("Retried automatically: {}.", self.next_attempt(now_ms))
+            }
             RedriveState::Retried => "Retried: its message is back in the stream.".to_owned(),
             RedriveState::Exhausted => format!(
                 "Gave up for good after {} automatic {}: a person must look, then Retry.",
                 self.max_retries,
-                if self.max_retries == 1 { "retry" } else { "retries" }
+                if self.max_retries == 1 {
+                    "retry"
+                } else {
+                    "retries"
+                }
             ),
             RedriveState::Manual | RedriveState::Other => {
                 "Not retried automatically: a person must look, then Retry.".to_owned()
@@ -95,7 +109,10 @@ impl ModerationIssue {
             .unwrap_or_else(|| "no reason was recorded".to_owned());
         let next = match self.redrive.state {
             RedriveState::Scheduled => {
-                format!("It is retried automatically ({}).", self.redrive.next_attempt(now_ms))
+                format!(
+                    "It is retried automatically ({}).",
+                    self.redrive.next_attempt(now_ms)
+                )
             }
             RedriveState::Exhausted => format!(
                 "Automatic retries exhausted ({0} of {0}): use Retry in the System view.",
@@ -155,8 +172,11 @@ mod tests {
 
     #[test]
     fn a_letter_never_retried_automatically_says_so() {
-        let manual = issue(r#"{"deadLetter":1,"error":"bad","state":"manual","retries":0,"maxRetries":3}"#);
-        assert!(manual.text(NOW).ends_with("It is not retried automatically: use Retry in the System view."));
+        let manual =
+            issue(r#"{"deadLetter":1,"error":"bad","state":"manual","retries":0,"maxRetries":3}"#);
+        assert!(manual
+            .text(NOW)
+            .ends_with("It is not retried automatically: use Retry in the System view."));
         let odd = issue(r#"{"deadLetter":1,"state":"somethingNew"}"#);
         assert_eq!(odd.redrive.state, RedriveState::Other);
     }

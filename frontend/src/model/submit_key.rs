@@ -29,7 +29,11 @@ impl SubmitKeys {
 
     /// The submit of `text` succeeded: the next submit, even of the same text, is new.
     pub fn succeeded(&mut self, text: &str) {
-        if self.unsettled.as_ref().is_some_and(|(sent, _)| sent == text) {
+        if self
+            .unsettled
+            .as_ref()
+            .is_some_and(|(sent, _)| sent == text)
+        {
             self.unsettled = None;
         }
     }
@@ -40,7 +44,14 @@ pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
     bytes[8] = (bytes[8] & 0x3f) | 0x80; // the RFC 4122 variant
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 #[cfg(test)]

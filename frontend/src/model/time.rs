@@ -160,7 +160,10 @@ mod tests {
     fn reads_a_time_as_milliseconds_since_1970() {
         assert_eq!(epoch_ms("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(epoch_ms("2027-01-15T08:00:10.5Z"), Some(1_800_000_010_500));
-        assert_eq!(epoch_ms("2027-01-15T09:00:10.500123+01:00"), Some(1_800_000_010_500));
+        assert_eq!(
+            epoch_ms("2027-01-15T09:00:10.500123+01:00"),
+            Some(1_800_000_010_500)
+        );
         assert_eq!(epoch_ms("2024-02-29T00:00:00Z"), Some(1_709_164_800_000));
         assert_eq!(epoch_ms("soon"), None);
         assert_eq!(epoch_ms("2027-01-15T08:00Z"), None);
