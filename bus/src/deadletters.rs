@@ -7,7 +7,9 @@
 //! replayed like any other stream. Advisories do not say *why* or *which subject*, so the
 //! consumer that gives up also leaves a note (`deadletters.note.<stream>.<consumer>.<seq>`)
 //! with the subject and its last error. A retry (from the web client, through query) is
-//! recorded in the same stream on `deadletters.retried.<dead letter sequence>`.
+//! recorded in the same stream on `deadletters.retried.<dead letter sequence>`, with the
+//! copy's new stream sequence (`{"republishedSequence": n}`), so a later letter about that
+//! copy can be traced back to the one it was retried from.
 
 use async_nats::jetstream::stream;
 use chrono::{DateTime, Utc};
@@ -49,6 +51,13 @@ pub fn note_subject(stream: &str, consumer: &str, sequence: u64) -> String {
 pub struct Note {
     pub subject: String,
     pub error: String,
+}
+
+/// The payload of a retry record.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Retry {
+    republished_sequence: u64,
 }
 
 /// The fields both advisories share (the server's own JSON names).
@@ -96,8 +105,11 @@ pub struct DeadLetter {
 #[derive(Debug, PartialEq)]
 pub enum Record {
     DeadLetter(DeadLetter),
+    /// The letter was retried; its message's copy is at `republished_sequence` of the same
+    /// stream (`None` if the record does not say).
     Retried {
         dead_letter: u64,
+        republished_sequence: Option<u64>,
     },
     Note {
         stream: String,
@@ -114,10 +126,13 @@ impl Record {
             .strip_prefix(RETRIED)
             .and_then(|s| s.strip_prefix('.'))
         {
-            return id
-                .parse()
+            let republished_sequence = serde_json::from_slice::<Retry>(payload)
                 .ok()
-                .map(|dead_letter| Record::Retried { dead_letter });
+                .map(|r| r.republished_sequence);
+            return id.parse().ok().map(|dead_letter| Record::Retried {
+                dead_letter,
+                republished_sequence,
+            });
         }
         if let Some(rest) = subject.strip_prefix(NOTE).and_then(|s| s.strip_prefix('.')) {
             let mut parts = rest.splitn(3, '.');
@@ -171,8 +186,18 @@ mod tests {
         );
         assert_eq!(letter.error.as_deref(), Some("not a valid event"));
         assert_eq!(
+            Record::parse(&retried_subject(12), br#"{"republishedSequence":20}"#, 13),
+            Some(Record::Retried {
+                dead_letter: 12,
+                republished_sequence: Some(20)
+            })
+        );
+        assert_eq!(
             Record::parse(&retried_subject(12), b"{}", 13),
-            Some(Record::Retried { dead_letter: 12 })
+            Some(Record::Retried {
+                dead_letter: 12,
+                republished_sequence: None
+            })
         );
         assert_eq!(Record::parse("something.else", b"{}", 1), None);
         let note = br#"{"subject":"comments.CommentCreated.x","error":"boom"}"#;

@@ -4,6 +4,10 @@
 //!
 //! The services are on other origins, so these are cross-origin requests; the services
 //! allow the frontend's origin through CORS.
+//!
+//! Every write carries an `Idempotency-Key` (one per submit, reused when that submit is
+//! retried: see [`crate::model::submit_key`]), so "try again" after an unknown outcome can
+//! never write twice.
 
 pub mod lab;
 
@@ -104,19 +108,24 @@ fn sentence(message: &str) -> String {
     out
 }
 
-pub async fn create_post(config: &Config, title: &str) -> Result<CreatedPost, WriteError> {
+pub async fn create_post(
+    config: &Config,
+    title: &str,
+    key: &str,
+) -> Result<CreatedPost, WriteError> {
     #[derive(Serialize)]
     struct Body<'a> {
         title: &'a str,
     }
     let url = format!("{}/posts", config.posts);
-    post_json("posts", &url, &Body { title }).await
+    post_json("posts", &url, key, &Body { title }).await
 }
 
 pub async fn create_comment(
     config: &Config,
     post_id: &str,
     content: &str,
+    key: &str,
 ) -> Result<CreatedComment, WriteError> {
     #[derive(Serialize)]
     struct Body<'a> {
@@ -125,15 +134,17 @@ pub async fn create_comment(
     // Ids are uuids, but the path segment is still encoded: it came over the network.
     let post = encode_segment(post_id);
     let url = format!("{}/posts/{post}/comments", config.comments);
-    post_json("comments", &url, &Body { content }).await
+    post_json("comments", &url, key, &Body { content }).await
 }
 
 async fn post_json<B: Serialize, T: DeserializeOwned>(
     service: &'static str,
     url: &str,
+    key: &str,
     body: &B,
 ) -> Result<T, WriteError> {
     let request = Request::post(url)
+        .header("Idempotency-Key", key)
         .json(body)
         .map_err(|_| WriteError::Unreadable { service })?;
     // A network failure and a CORS refusal look the same from here: no response at all.
@@ -149,6 +160,23 @@ async fn post_json<B: Serialize, T: DeserializeOwned>(
     } else {
         Err(refusal(service, response).await)
     }
+}
+
+/// A fresh idempotency key: a random uuid, from the browser's cryptographic random
+/// numbers (`crypto.getRandomValues`, which unlike `crypto.randomUUID` also works on a
+/// plain-http address other than localhost).
+pub fn fresh_key() -> String {
+    let mut bytes = [0u8; 16];
+    let crypto = web_sys::window().and_then(|w| w.crypto().ok());
+    let filled = crypto.is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        // No crypto at all (a very old browser): weaker, but still unique enough for one
+        // user's submits.
+        for byte in &mut bytes {
+            *byte = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    crate::model::submit_key::uuid_v4(bytes)
 }
 
 /// Every service's error answer: `{"error": "..."}`.

@@ -7,17 +7,21 @@
 //! - [`model`]: the page's data ([`model::Board`]: posts and their comments) and the pure
 //!   rules for folding query's events and the user's own writes into it; and the recovery
 //!   lab's data: [`model::system`] (services, streams, backlogs, dead letters, and how
-//!   current the page can claim they are), [`model::timeline`] (a comment's event chain)
-//!   and [`model::time`] (how times and hops are written). All unit-tested.
+//!   current the page can claim they are), [`model::redrive`] (a dead letter's automatic
+//!   retries, and what a comment whose moderation gave up says), [`model::timeline`] (a
+//!   comment's event chain) and [`model::time`] (how times and hops are written); and
+//!   [`model::submit_key`], one idempotency key per submit. All unit-tested.
 //! - [`api`]: typed HTTP calls to posts and comments, and their errors worded for people;
-//!   [`api::lab`]: query's timeline and dead-letter retry.
+//!   [`api::lab`]: query's timeline and dead-letter retries (one, or all).
 //! - [`live`]: query's server-sent events (`/posts/events`, `/system/events`) turned into
 //!   signals, with reconnection, and whether each is reachable.
 //! - [`components`]: the page in small pieces — [`components::app`] (the whole page), `nav`
 //!   (the Posts and System views, named in the URL's fragment), `posts` (new-post form and
-//!   the list), `post_card`, `comments` (each with a timeline toggle), `timeline`,
+//!   the list), `post_card`, `comments` (each with a timeline toggle, and `gave_up`: why
+//!   moderation gave up, counted down by the `clock`), `timeline`,
 //!   `text_form` (the one input-and-button form both writes use), `banner` (read side
-//!   status), `system` (the System view) and `dead_letters` (its list, with Retry).
+//!   status), `system` (the System view) and `dead_letters` (its list, with Retry and
+//!   Retry all).
 //!
 //! Reads and writes take different roads on purpose, as in the course this app teaches:
 //! a write answers once the event is in JetStream, and the read side catches up a moment

@@ -13,12 +13,18 @@
 //!   computed a moment before the write would make the new item blink out and back in.
 //!
 //! The recovery lab's data lives beside it: [`system`] (query's `/system` view: services,
-//! streams, backlogs, dead letters), [`timeline`] (one comment's event history) and
-//! [`time`] (how times and durations are written on the page).
+//! streams, backlogs, dead letters), [`redrive`] (a dead letter's automatic retries, and
+//! what a comment whose moderation gave up says), [`timeline`] (one comment's event
+//! history) and [`time`] (how times and durations are written on the page). And
+//! [`submit_key`]: one idempotency key per submit, reused when that submit is retried.
 
+pub mod redrive;
+pub mod submit_key;
 pub mod system;
 pub mod time;
 pub mod timeline;
+
+use redrive::ModerationIssue;
 
 use serde::Deserialize;
 
@@ -58,6 +64,9 @@ pub struct Comment {
     pub id: String,
     pub content: String,
     pub status: Status,
+    /// Why it is stuck pending, when moderation gave up on it (query sends it then only).
+    #[serde(default)]
+    pub moderation: Option<ModerationIssue>,
     /// Written from this page and not yet seen in anything query sent.
     #[serde(skip)]
     pub unconfirmed: bool,
@@ -175,6 +184,7 @@ impl Board {
                 id,
                 content,
                 status: Status::Pending,
+                moderation: None,
                 unconfirmed: true,
             };
             comments.insert(at, comment);
@@ -208,6 +218,7 @@ mod tests {
             id: id.into(),
             content: format!("text of {id}"),
             status,
+            moderation: None,
             unconfirmed: false,
         }
     }
@@ -249,6 +260,14 @@ mod tests {
         let posts: Vec<Post> = serde_json::from_str(json).expect("valid");
         assert_eq!(posts[0].comments[0].status, Status::Approved);
         assert!(!posts[0].comments[0].unconfirmed);
+        assert_eq!(posts[0].comments[0].moderation, None);
+        let stuck = r#"{"id":"c1","content":"x","status":"pending","moderation":{"gaveUp":true,
+            "deadLetter":4,"consumer":"moderation","error":"boom","state":"exhausted","retries":3,"maxRetries":3}}"#;
+        let stuck: Comment = serde_json::from_str(stuck).expect("valid");
+        assert_eq!(
+            stuck.moderation.map(|m| (m.dead_letter, m.redrive.retries)),
+            Some((4, 3))
+        );
         let odd = r#"{"id":"c1","content":"x","status":"maybe"}"#;
         assert!(serde_json::from_str::<Comment>(odd).is_err());
     }

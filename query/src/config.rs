@@ -7,7 +7,10 @@
 //!   started with nothing but another `PORT` gets its own consumers.
 //! - `QUERY_MAX_LIVE_CLIENTS`, how many live (SSE) connections this instance serves at once
 //!   (default 512); one more gets a 503.
+//! - `QUERY_REDRIVE`, the delays before each automatic retry of a dead letter (default
+//!   `10s,60s,5m`; `off` for none), see [`crate::redrive`].
 
+use crate::redrive;
 use web::ServiceSettings;
 
 #[derive(Clone, Debug)]
@@ -16,6 +19,7 @@ pub struct Settings {
     /// The consumers' name if given; else it follows the port (see [`Settings::instance_name`]).
     pub instance: Option<String>,
     pub max_live_clients: usize,
+    pub redrive: redrive::Policy,
 }
 
 impl Settings {
@@ -38,18 +42,26 @@ impl Settings {
                 })?,
             Err(_) => Self::DEFAULT_MAX_LIVE_CLIENTS,
         };
+        let redrive = match std::env::var("QUERY_REDRIVE") {
+            Ok(text) => redrive::Policy::parse(&text).map_err(|e| format!("QUERY_REDRIVE: {e}"))?,
+            Err(_) => redrive::Policy::default(),
+        };
         Ok(Settings {
             service: ServiceSettings::from_env("query", Self::DEFAULT_PORT)?,
             instance,
             max_live_clients,
+            redrive,
         })
     }
 
+    /// Test settings: automatic re-drive is off, so a test sees a dead letter stay put
+    /// unless it turns re-drive on (with short delays).
     pub fn for_test(service: ServiceSettings) -> Settings {
         Settings {
             service,
             instance: None,
             max_live_clients: Self::DEFAULT_MAX_LIVE_CLIENTS,
+            redrive: redrive::Policy::off(),
         }
     }
 

@@ -79,10 +79,14 @@ pub async fn follow_into(
     .await
 }
 
-/// Follows DEADLETTERS into `letters` until `shutdown`.
+/// Follows DEADLETTERS into `letters` until `shutdown`; a letter about a comment changes
+/// that comment's post view (it says why moderation gave up), so it is announced.
 pub async fn follow_dead_letters(
     js: jetstream::Context,
     letters: Arc<RwLock<DeadLetters>>,
+    model: Arc<RwLock<ReadModel>>,
+    changes: Changes,
+    progress: Progress,
     shutdown: CancellationToken,
 ) {
     let stream = bus::deadletters::STREAM;
@@ -90,11 +94,17 @@ pub async fn follow_dead_letters(
         js,
         stream,
         "query",
-        Progress::new(),
+        progress,
         shutdown,
         |subject, payload, sequence| {
-            if let Some(record) = Record::parse(subject, payload, sequence) {
-                letters.write().apply(record);
+            let Some(record) = Record::parse(subject, payload, sequence) else {
+                return;
+            };
+            // The letters' lock is released before the model's is taken (the order is model,
+            // then letters, everywhere).
+            let changed = letters.write().apply(record);
+            if let Some(comment) = changed {
+                changes.announce_comment(&model.read(), comment);
             }
         },
     )

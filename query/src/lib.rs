@@ -10,7 +10,14 @@
 //!
 //! - [`config`]: the settings — the service settings plus the instance name, which names
 //!   the durable consumers so several query instances each keep their own.
-//! - [`dead_letters`]: the dead letters (from the DEADLETTERS stream) and retrying one.
+//! - [`dead_letters`]: the dead letters (from the DEADLETTERS stream), each letter's
+//!   generation along its retry chain, and retrying one.
+//! - [`redrive`]: re-driving dead letters automatically, a bounded number of times with a
+//!   growing delay, then leaving them to a person.
+//! - [`gave_up`]: the join of comments with the dead letters about their moderation, so a
+//!   stuck comment says why (the `moderation` field of `/posts`).
+//! - [`dead_letter_routes`]: `POST /deadletters/{id}/retry` and `/deadletters/retry-all`,
+//!   which want a JSON body and refuse a foreign `Origin`.
 //! - [`system`]: the live system view of `GET /system` — services up (NATS services API
 //!   pings), stream sizes, consumer backlogs, dead letters.
 //! - [`timeline`]: each comment's event history, hop by hop.
@@ -24,9 +31,12 @@
 
 pub mod config;
 pub mod consumers;
+pub mod dead_letter_routes;
 pub mod dead_letters;
+pub mod gave_up;
 pub mod live;
 pub mod projection;
+pub mod redrive;
 pub mod routes;
 pub mod startup;
 pub mod system;

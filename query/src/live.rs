@@ -11,12 +11,15 @@
 //! through a broadcast channel that never waits for anyone; a client that falls too far
 //! behind is sent a fresh snapshot instead.
 
+use crate::dead_letters::DeadLetters;
+use crate::gave_up;
 use crate::projection::ReadModel;
 use crate::routes::AppState;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use bus::PostId;
+use bus::{CommentId, PostId};
 use futures::stream::{self, Stream};
+use parking_lot::RwLock;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,27 +44,39 @@ const BACKLOG: usize = 1024;
 #[derive(Clone)]
 pub struct Changes {
     sender: broadcast::Sender<Arc<str>>,
-}
-
-impl Default for Changes {
-    fn default() -> Self {
-        Changes {
-            sender: broadcast::Sender::new(BACKLOG),
-        }
-    }
+    /// Joined into each view (see [`crate::gave_up`]). Locked after the model, never
+    /// before: every path takes the two in that order.
+    letters: Arc<RwLock<DeadLetters>>,
 }
 
 impl Changes {
+    pub fn new(letters: Arc<RwLock<DeadLetters>>) -> Changes {
+        Changes {
+            sender: broadcast::Sender::new(BACKLOG),
+            letters,
+        }
+    }
+
     /// Announces that `post` changed. Cheap when nobody listens (as during the startup
     /// replay): nothing is serialized then.
     pub fn announce(&self, model: &ReadModel, post: PostId) {
         if self.sender.receiver_count() == 0 {
             return;
         }
-        if let Some(view) = model.post(post) {
+        if let Some(view) = gave_up::post(model, &self.letters.read(), post) {
             if let Ok(json) = serde_json::to_string(&view) {
                 let _ = self.sender.send(json.into());
             }
+        }
+    }
+
+    /// Announces the post of `comment`, whose dead letters changed (if the post is known).
+    pub fn announce_comment(&self, model: &ReadModel, comment: CommentId) {
+        if self.sender.receiver_count() == 0 {
+            return;
+        }
+        if let Some(post) = model.post_of(comment) {
+            self.announce(model, post);
         }
     }
 }
@@ -85,7 +100,7 @@ fn live_place(app: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
 /// (possibly megabytes of) serializing happens after it is released, so the consumer is
 /// never kept waiting by a client connecting.
 fn snapshot_json(app: &AppState) -> String {
-    let posts = app.model.read().posts();
+    let posts = app.posts();
     serde_json::to_string(&posts).unwrap_or_default()
 }
 

@@ -11,6 +11,7 @@
 //! - a comment keeps its highest version (`CommentCreated` is version 0): an update that
 //!   arrives late or twice never overwrites a newer one.
 
+use crate::gave_up::ModerationIssue;
 use crate::timeline::{TimelineView, Timelines};
 use bus::{
     CommentCreated, CommentId, CommentStatus, CommentUpdated, Event, EventBody, PostCreated, PostId,
@@ -30,6 +31,11 @@ pub struct CommentView {
     pub id: CommentId,
     pub content: String,
     pub status: CommentStatus,
+    /// Why a pending comment is stuck, if its moderation was dead-lettered. Never set by
+    /// the fold: the dead letters are joined in when a view is asked for (see
+    /// [`crate::gave_up`]), so the fold stays pure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moderation: Option<ModerationIssue>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -110,6 +116,14 @@ impl ReadModel {
         self.timelines.view(comment)
     }
 
+    /// The post `comment` belongs to (a scan: asked only when a dead letter arrives).
+    pub fn post_of(&self, comment: CommentId) -> Option<PostId> {
+        self.comments
+            .iter()
+            .find(|(_, comments)| comments.contains_key(&comment))
+            .map(|(post, _)| *post)
+    }
+
     pub fn post_count(&self) -> usize {
         self.titles.len()
     }
@@ -131,6 +145,7 @@ impl ReadModel {
                         id: *id,
                         content: c.content.clone(),
                         status: c.status,
+                        moderation: None,
                     })
                     .collect()
             })

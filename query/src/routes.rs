@@ -1,6 +1,6 @@
 //! HTTP handlers: the read side of the system, and the lab's window on it.
 
-use crate::dead_letters::{self, DeadLetters, RetryError};
+use crate::dead_letters::DeadLetters;
 use crate::live::{self, Changes};
 use crate::projection::{PostView, ReadModel};
 use crate::timeline::TimelineView;
@@ -8,7 +8,7 @@ use async_nats::jetstream;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use bus::progress::Progress;
 use bus::{CommentId, PostId};
@@ -54,6 +54,11 @@ impl AppState {
         }
     }
 
+    /// Every post with its comments, each stuck comment with why (see [`crate::gave_up`]).
+    pub fn posts(&self) -> Vec<PostView> {
+        crate::gave_up::posts(&self.model.read(), &self.dead_letters.read())
+    }
+
     pub async fn wait_ready(&self) {
         futures::future::join_all(self.progress.iter().map(|(_, p)| p.wait_caught_up())).await;
     }
@@ -67,7 +72,9 @@ pub fn router(state: AppState) -> Router {
         .route("/comments/{id}/timeline", get(timeline))
         .route("/system", get(system))
         .route("/system/events", get(live::system_events))
-        .route("/deadletters/{id}/retry", post(retry_dead_letter))
+        .merge(crate::dead_letter_routes::routes(
+            web::server::allowed_origins(),
+        ))
         .route("/health", get(health))
         .with_state(state);
     web::server::with_middleware(routes)
@@ -77,7 +84,7 @@ async fn list_posts(State(app): State<AppState>) -> Result<Json<Vec<PostView>>, 
     if !app.ready() {
         return Err(ApiError::starting());
     }
-    Ok(Json(app.model.read().posts()))
+    Ok(Json(app.posts()))
 }
 
 async fn one_post(
@@ -89,7 +96,9 @@ async fn one_post(
     }
     let unknown = || ApiError::not_found(format!("there is no post with id {raw_id:?}"));
     let id: PostId = raw_id.parse().map_err(|_| unknown())?;
-    app.model.read().post(id).map(Json).ok_or_else(unknown)
+    crate::gave_up::post(&app.model.read(), &app.dead_letters.read(), id)
+        .map(Json)
+        .ok_or_else(unknown)
 }
 
 async fn timeline(
@@ -113,30 +122,6 @@ async fn system(State(app): State<AppState>) -> Result<impl IntoResponse, ApiErr
         ));
     }
     Ok(([(header::CONTENT_TYPE, "application/json")], json))
-}
-
-async fn retry_dead_letter(
-    State(app): State<AppState>,
-    PathParam(raw_id): PathParam<String>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let unknown = || ApiError::not_found(format!("there is no dead letter {raw_id:?}"));
-    let id: u64 = raw_id.parse().map_err(|_| unknown())?;
-    let letter = app
-        .dead_letters
-        .read()
-        .get(id)
-        .cloned()
-        .ok_or_else(unknown)?;
-    match dead_letters::retry(&app.retries, &letter).await {
-        Ok(sequence) => Ok((
-            StatusCode::ACCEPTED,
-            Json(
-                json!({ "deadLetter": id, "stream": letter.stream, "republishedSequence": sequence }),
-            ),
-        )),
-        Err(error @ RetryError::Unavailable(_)) => Err(ApiError::unavailable(error.to_string())),
-        Err(error @ RetryError::Gone(_)) => Err(ApiError::new(StatusCode::GONE, error.to_string())),
-    }
 }
 
 async fn health(State(app): State<AppState>) -> (StatusCode, Json<Value>) {

@@ -1,5 +1,5 @@
 //! Building and running the service: serve HTTP while replaying, then following, the
-//! streams into the read model; watch the system for `/system`.
+//! streams into the read model; watch the system for `/system`; re-drive dead letters.
 
 use crate::config::Settings;
 use crate::consumers::{follow_dead_letters, follow_into, start_over, STREAMS};
@@ -59,13 +59,14 @@ impl Application {
         for stream in STREAMS {
             start_over(&js, stream, &instance).await;
         }
+        let dead_letters = Arc::new(RwLock::new(DeadLetters::new(settings.redrive.clone())));
         let state = AppState {
             js,
             retries,
             model: Arc::new(RwLock::new(ReadModel::default())),
             progress: STREAMS.iter().map(|s| (*s, Progress::new())).collect(),
-            changes: Changes::default(),
-            dead_letters: Arc::new(RwLock::new(DeadLetters::default())),
+            changes: Changes::new(dead_letters.clone()),
+            dead_letters,
             system: watch::Sender::new(Arc::from("")),
             shutdown: CancellationToken::new(),
             live_clients: Arc::new(Semaphore::new(settings.max_live_clients)),
@@ -105,9 +106,21 @@ impl Application {
                 shutdown.clone(),
             )
         }));
+        // DEADLETTERS read to its end: from then on, the re-drive may act.
+        let letters_read = Progress::new();
         let dead_letters = follow_dead_letters(
             state.js.clone(),
             state.dead_letters.clone(),
+            state.model.clone(),
+            state.changes.clone(),
+            letters_read.clone(),
+            shutdown.clone(),
+        );
+        // As admin (`retries`): query's own user may publish no event.
+        let redrive = crate::redrive::run(
+            state.retries.clone(),
+            state.dead_letters.clone(),
+            letters_read,
             shutdown.clone(),
         );
         let system = crate::system::watch(
@@ -138,6 +151,7 @@ impl Application {
             serve,
             consumers,
             dead_letters,
+            redrive,
             system,
             announce_ready,
             announce

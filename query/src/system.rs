@@ -5,10 +5,9 @@
 //! API), stream and consumer info from JetStream — and publishes the answer, serialized
 //! once, to everyone watching. A service counts as up if it answered the ping in time.
 
-use crate::dead_letters::DeadLetters;
+use crate::dead_letters::{DeadLetters, LetterView};
 use async_nats::connection::State;
 use async_nats::jetstream;
-use bus::deadletters::DeadLetter;
 use futures::StreamExt;
 use parking_lot::RwLock;
 use serde::Serialize;
@@ -30,7 +29,8 @@ pub struct SystemView {
     pub broker_connected: bool,
     pub services: Vec<ServiceView>,
     pub streams: Vec<StreamView>,
-    pub dead_letters: Vec<DeadLetter>,
+    /// Each with where it stands with automatic retries (`redrive`).
+    pub dead_letters: Vec<LetterView>,
 }
 
 #[derive(Debug, PartialEq, Serialize)]

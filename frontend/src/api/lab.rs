@@ -1,10 +1,10 @@
-//! The recovery lab's calls to query: one comment's timeline, and retrying a dead letter.
+//! The recovery lab's calls to query: one comment's timeline, and retrying dead letters.
 //! (The system view itself arrives as live events, see [`crate::live`].)
 
 use super::encode_segment;
 use crate::config::Config;
 use crate::model::timeline::Timeline;
-use gloo_net::http::{Request, RequestBuilder};
+use gloo_net::http::Request;
 use serde::{de::DeserializeOwned, Deserialize};
 
 /// Query's answer to a retry: the original message is back in its stream.
@@ -127,16 +127,67 @@ pub async fn timeline(config: &Config, comment_id: &str) -> Result<Timeline, Que
         config.query,
         encode_segment(comment_id)
     );
-    send(Request::get(&url)).await
+    let request = Request::get(&url)
+        .build()
+        .map_err(|_| QueryFailure::Unreadable)?;
+    send(request).await
+}
+
+/// Query's answer to "retry all": what went back into its stream, and what could not.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct RetriedAll {
+    pub retried: Vec<Retried>,
+    #[serde(default)]
+    pub failed: Vec<NotRetried>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotRetried {
+    pub dead_letter: u64,
+    pub error: String,
+}
+
+impl RetriedAll {
+    /// What the panel says after "Retry all".
+    pub fn text(&self) -> String {
+        let retried = match self.retried.len() {
+            0 => "Nothing to retry: every dead letter was already retried.".to_owned(),
+            1 => "1 dead letter put back into its stream.".to_owned(),
+            n => format!("{n} dead letters put back into their streams."),
+        };
+        match self.failed.len() {
+            0 => retried,
+            n => format!(
+                "{retried} {n} could not be: {}",
+                super::sentence(&self.failed[0].error)
+            ),
+        }
+    }
 }
 
 /// `POST {query}/deadletters/{id}/retry`: puts the original message back in its stream.
 pub async fn retry_dead_letter(config: &Config, id: u64) -> Result<Retried, QueryFailure> {
     let url = format!("{}/deadletters/{id}/retry", config.query);
-    send(Request::post(&url)).await
+    send(json_post(&url)?).await
 }
 
-async fn send<T: DeserializeOwned>(request: RequestBuilder) -> Result<T, QueryFailure> {
+/// `POST {query}/deadletters/retry-all`: every dead letter not retried yet.
+pub async fn retry_all(config: &Config) -> Result<RetriedAll, QueryFailure> {
+    let url = format!("{}/deadletters/retry-all", config.query);
+    send(json_post(&url)?).await
+}
+
+/// A POST with the body `{}`: query's retries want JSON, so that a plain form on another
+/// site cannot trigger them (a script's JSON makes the browser ask query first, and query
+/// allows only this page's origin).
+fn json_post(url: &str) -> Result<Request, QueryFailure> {
+    Request::post(url)
+        .json(&serde_json::json!({}))
+        .map_err(|_| QueryFailure::Unreadable)
+}
+
+async fn send<T: DeserializeOwned>(request: Request) -> Result<T, QueryFailure> {
     let response = request
         .send()
         .await
@@ -205,6 +256,26 @@ mod tests {
             }
             .retry_text(),
             "Not retried: The query service answered with an error (500)."
+        );
+    }
+
+    #[test]
+    fn a_retry_all_answer_says_how_many_went_back_and_what_failed() {
+        let json = r#"{"retried":[{"deadLetter":3,"stream":"COMMENTS","republishedSequence":42},
+            {"deadLetter":4,"stream":"COMMENTS","republishedSequence":43}],
+            "failed":[{"deadLetter":5,"error":"the original message is no longer in COMMENTS"}]}"#;
+        let all: RetriedAll = serde_json::from_str(json).expect("valid");
+        assert_eq!(
+            all.text(),
+            "2 dead letters put back into their streams. 1 could not be: The original message is no longer in COMMENTS."
+        );
+        let none = RetriedAll {
+            retried: vec![],
+            failed: vec![],
+        };
+        assert_eq!(
+            none.text(),
+            "Nothing to retry: every dead letter was already retried."
         );
     }
 

@@ -1,6 +1,7 @@
 //! A post's comments (each with its timeline, on demand) and the form to add one.
 
 use crate::api;
+use crate::components::gave_up::GaveUpNote;
 use crate::components::text_form::TextForm;
 use crate::components::timeline::CommentTimeline;
 use crate::config::Config;
@@ -28,7 +29,8 @@ pub fn CommentList(comments: Signal<Vec<Comment>>) -> impl IntoView {
     }
 }
 
-/// One comment, and the button that shows its timeline.
+/// One comment, the button that shows its timeline, and why it is stuck if moderation
+/// gave up on it.
 #[component]
 fn CommentItem(id: String, comments: Signal<Vec<Comment>>) -> impl IntoView {
     let comment = {
@@ -45,6 +47,8 @@ fn CommentItem(id: String, comments: Signal<Vec<Comment>>) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    let moderation =
+        Signal::derive(move || comment.with(|c| c.as_ref().and_then(|c| c.moderation.clone())));
     let expanded = RwSignal::new(false);
     let panel_id = format!("timeline-{id}");
     let controls = panel_id.clone();
@@ -67,6 +71,7 @@ fn CommentItem(id: String, comments: Signal<Vec<Comment>>) -> impl IntoView {
                     {move || if expanded.get() { "Hide timeline" } else { "Timeline" }}
                 </button>
             </div>
+            <GaveUpNote issue=moderation />
             <Show when=move || expanded.get()>
                 <CommentTimeline comment_id=comment_id.clone() status panel_id=panel_id.clone() />
             </Show>
@@ -81,11 +86,11 @@ pub fn CommentForm(post_id: String) -> impl IntoView {
     let config = expect_context::<Config>();
     let board = expect_context::<RwSignal<Board>>();
     let input_id = format!("comment-{post_id}");
-    let submit = move |content: String| {
+    let submit = move |content: String, key: String| {
         let config = config.clone();
         let post_id = post_id.clone();
         async move {
-            let created = api::create_comment(&config, &post_id, &content)
+            let created = api::create_comment(&config, &post_id, &content, &key)
                 .await
                 .map_err(|e| e.to_string())?;
             board.update(|b| b.add_own_comment(&created.post_id, created.id, created.content));

@@ -4,9 +4,14 @@
 //! Retry once the cause is gone (the service fixed, the knob turned off): the consumer
 //! then handles the copy like any new message. Query records the retry in the
 //! DEADLETTERS stream, so the letter shows as retried everywhere, and its button stays
-//! disabled, also after a reload.
+//! disabled, also after a reload. *Retry all* does that for every letter not retried yet.
+//!
+//! Query also retries letters by itself, a bounded number of times with a growing delay;
+//! each letter says where it stands (the next automatic retry, counted down, or that it
+//! gave up for good and a person must look).
 
 use crate::api::lab::{self, QueryFailure, Retried};
+use crate::components::clock::ticking_now;
 use crate::components::system::SystemFeed;
 use crate::config::Config;
 use crate::model::time;
@@ -24,7 +29,10 @@ pub fn DeadLetterList() -> impl IntoView {
     });
     view! {
         <section aria-labelledby="dead-letters-heading">
-            <h3 id="dead-letters-heading">"Dead letters"</h3>
+            <div class="dead-letters-head">
+                <h3 id="dead-letters-heading">"Dead letters"</h3>
+                <RetryAll />
+            </div>
             <Show
                 when=move || ids.with(|ids| !ids.is_empty())
                 fallback=|| view! {
@@ -42,6 +50,49 @@ pub fn DeadLetterList() -> impl IntoView {
                 </ul>
             </Show>
         </section>
+    }
+}
+
+/// Retries every dead letter not retried yet, with one request.
+#[component]
+fn RetryAll() -> impl IntoView {
+    let feed = expect_context::<SystemFeed>();
+    let config = expect_context::<Config>();
+    let waiting = Memo::new(move |_| {
+        feed.view.with(|v| {
+            v.as_ref()
+                .map_or(0, |v| v.dead_letters.iter().filter(|d| !d.retried).count())
+        })
+    });
+    let retry = Action::new_local(move |_: &()| {
+        let config = config.clone();
+        async move { lab::retry_all(&config).await }
+    });
+    let busy = retry.pending();
+    let note = move || match retry.value().get() {
+        Some(Ok(all)) => all.text(),
+        Some(Err(failure)) => QueryFailure::retry_text(&failure),
+        None => String::new(),
+    };
+    let on_click = move |_| {
+        if !busy.get_untracked() && waiting.get_untracked() > 0 {
+            retry.dispatch_local(());
+        }
+    };
+    view! {
+        <div class="retry-all">
+            <button
+                type="button"
+                id="retry-all"
+                class="retry"
+                on:click=on_click
+                disabled=move || waiting.get() == 0
+                aria-disabled=move || busy.get().to_string()
+            >
+                {move || if busy.get() { "Retrying all…".to_owned() } else { format!("Retry all ({})", waiting.get()) }}
+            </button>
+            <span id="retry-all-note" class="retry-note" role="status">{note}</span>
+        </div>
     }
 }
 
@@ -87,6 +138,14 @@ fn DeadLetterItem(id: u64) -> impl IntoView {
             retry.dispatch_local(());
         }
     };
+    let now = ticking_now();
+    let redrive = move || {
+        letter.with(|l| {
+            l.as_ref()
+                .and_then(|l| l.redrive.as_ref())
+                .map(|r| r.system_text(now.get()))
+        })
+    };
     let error_id = format!("dead-letter-{id}-error");
     let described_by = error_id.clone();
 
@@ -108,6 +167,9 @@ fn DeadLetterItem(id: u64) -> impl IntoView {
                     // Only when the consumer could not leave its note (e.g. it crashed).
                     None => "No error text recorded: each failed attempt's error is in its service's log.".to_owned(),
                 })}
+            </p>
+            <p class="dead-letter-redrive" hidden=move || redrive().is_none()>
+                {move || redrive().unwrap_or_default()}
             </p>
             <div class="dead-letter-actions">
                 <button

@@ -6,8 +6,10 @@
 
 pub mod app;
 pub mod banner;
+pub mod clock;
 pub mod comments;
 pub mod dead_letters;
+pub mod gave_up;
 pub mod nav;
 pub mod post_card;
 pub mod posts;

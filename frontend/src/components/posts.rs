@@ -12,10 +12,10 @@ use leptos::prelude::*;
 pub fn NewPost() -> impl IntoView {
     let config = expect_context::<Config>();
     let board = expect_context::<RwSignal<Board>>();
-    let submit = move |title: String| {
+    let submit = move |title: String, key: String| {
         let config = config.clone();
         async move {
-            let created = api::create_post(&config, &title)
+            let created = api::create_post(&config, &title, &key)
                 .await
                 .map_err(|e| e.to_string())?;
             board.update(|b| b.add_own_post(created.id, created.title));

@@ -3,8 +3,12 @@
 //!
 //! What it promises the user: the text stays in the box until the write succeeded; a
 //! failure is said in words next to the box (and announced to screen readers); a second
-//! submit while one is in flight is ignored rather than sent twice.
+//! submit while one is in flight is ignored rather than sent twice; and submitting the same
+//! text again after a failure sends the same idempotency key, so it can never write twice
+//! (see [`crate::model::submit_key`]).
 
+use crate::api::fresh_key;
+use crate::model::submit_key::SubmitKeys;
 use leptos::prelude::*;
 use std::future::Future;
 
@@ -18,24 +22,27 @@ pub fn TextForm<F, Fut>(
     button: &'static str,
     /// Shown when the box is submitted empty.
     empty_message: &'static str,
-    /// Performs the write with the trimmed text; `Err` carries the message to show.
+    /// Performs the write with the trimmed text and the submit's idempotency key; `Err`
+    /// carries the message to show.
     submit: F,
 ) -> impl IntoView
 where
-    F: Fn(String) -> Fut + 'static,
+    F: Fn(String, String) -> Fut + 'static,
     Fut: Future<Output = Result<(), String>> + 'static,
 {
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    let keys = StoredValue::new(SubmitKeys::default());
 
     // An `Action` gives "is a write in flight" for free; `new_local` because browser
     // futures are not `Send`.
-    let write = Action::new_local(move |sent: &String| {
+    let write = Action::new_local(move |(sent, key): &(String, String)| {
         let sent = sent.clone();
-        let done = submit(sent.clone());
+        let done = submit(sent.clone(), key.clone());
         async move {
             match done.await {
                 Ok(()) => {
+                    keys.update_value(|k| k.succeeded(&sent));
                     error.set(None);
                     // Clear only what was sent: the user may have typed on meanwhile.
                     if text.get_untracked().trim() == sent {
@@ -58,7 +65,10 @@ where
             error.set(Some(empty_message.to_owned()));
             return;
         }
-        write.dispatch_local(value);
+        let key = keys
+            .try_update_value(|k| k.key_for(&value, fresh_key))
+            .unwrap_or_else(fresh_key);
+        write.dispatch_local((value, key));
     };
 
     let error_id = format!("{input_id}-error");

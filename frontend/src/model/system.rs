@@ -6,6 +6,7 @@
 //! lists the dead letters. This page only shows that, and decides one thing itself: how
 //! much of it is still true (see [`judge`]).
 
+use super::redrive::Redrive;
 use super::Link;
 use serde::Deserialize;
 
@@ -79,6 +80,9 @@ pub struct DeadLetter {
     pub time: String,
     #[serde(default)]
     pub retried: bool,
+    /// Where it stands with automatic retries (absent from an older query).
+    #[serde(default)]
+    pub redrive: Option<Redrive>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

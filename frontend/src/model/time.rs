@@ -62,6 +62,60 @@ pub fn hop(ms: i64) -> String {
     format!("{sign}{text}")
 }
 
+/// Milliseconds since 1970 of an RFC 3339 time (`2026-11-22T10:00:05.020Z`, or with a
+/// `+hh:mm` offset), to count down to it; `None` for anything else.
+pub fn epoch_ms(rfc3339: &str) -> Option<i64> {
+    let (date, rest) = rfc3339.split_once(['T', 't', ' '])?;
+    let zone_at = rest.find(['Z', 'z', '+', '-'])?;
+    let (time, zone) = rest.split_at(zone_at);
+    let number = |text: &str| text.parse::<i64>().ok();
+    let mut ymd = date.splitn(3, '-').map(number);
+    let (year, month, day) = (ymd.next()??, ymd.next()??, ymd.next()??);
+    let (whole, fraction) = time.split_once('.').unwrap_or((time, ""));
+    let mut hms = whole.splitn(3, ':').map(number);
+    let (hour, minute, second) = (hms.next()??, hms.next()??, hms.next()??);
+    let millis: String = fraction.chars().chain("000".chars()).take(3).collect();
+    let offset_minutes = match zone {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = if zone.starts_with('-') { -1 } else { 1 };
+            let (h, m) = zone.get(1..)?.split_once(':')?;
+            sign * (number(h)? * 60 + number(m)?)
+        }
+    };
+    let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second
+        - offset_minutes * 60;
+    Some(seconds * 1_000 + number(&millis)?)
+}
+
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (the well-known
+/// "days from civil" arithmetic: years counted from March, so February's length comes last).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// How long until something due in `ms`, as a person says it: `in 8 s`, `in 4 min 05 s`;
+/// `any moment now` once it is due.
+pub fn countdown(ms: i64) -> String {
+    if ms <= 0 {
+        return "any moment now".to_owned();
+    }
+    // Rounded up: "in 0 s" would read as "now", and it is not yet.
+    let secs = (ms + 999) / 1_000;
+    if secs < 60 {
+        format!("in {secs} s")
+    } else if secs < 3_600 {
+        format!("in {} min {:02} s", secs / 60, secs % 60)
+    } else {
+        format!("in {} h {:02} min", secs / 3_600, secs % 3_600 / 60)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +154,28 @@ mod tests {
     #[test]
     fn a_negative_hop_is_shown_not_hidden() {
         assert_eq!(hop(-3), "−3 ms");
+    }
+
+    #[test]
+    fn reads_a_time_as_milliseconds_since_1970() {
+        assert_eq!(epoch_ms("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(epoch_ms("2027-01-15T08:00:10.5Z"), Some(1_800_000_010_500));
+        assert_eq!(
+            epoch_ms("2027-01-15T09:00:10.500123+01:00"),
+            Some(1_800_000_010_500)
+        );
+        assert_eq!(epoch_ms("2024-02-29T00:00:00Z"), Some(1_709_164_800_000));
+        assert_eq!(epoch_ms("soon"), None);
+        assert_eq!(epoch_ms("2027-01-15T08:00Z"), None);
+    }
+
+    #[test]
+    fn a_countdown_rounds_up_and_says_when_it_is_due() {
+        assert_eq!(countdown(8_200), "in 9 s");
+        assert_eq!(countdown(1), "in 1 s");
+        assert_eq!(countdown(245_000), "in 4 min 05 s");
+        assert_eq!(countdown(3_720_000), "in 1 h 02 min");
+        assert_eq!(countdown(0), "any moment now");
+        assert_eq!(countdown(-5_000), "any moment now");
     }
 }

@@ -64,6 +64,8 @@ pub struct TestSystem {
     pub ack_wait: Duration,
     /// How many live (SSE) clients each query started next serves.
     pub query_live_clients: usize,
+    /// The automatic dead-letter retries the next query start gets (off by default).
+    pub query_redrive: query::redrive::Policy,
     running: HashMap<Service, Running>,
     ports: HashMap<Service, u16>,
     pub http: reqwest::Client,
@@ -97,6 +99,7 @@ impl TestSystem {
             moderation_knobs: Default::default(),
             ack_wait: bus::BusConfig::DEFAULT_ACK_WAIT,
             query_live_clients: query::Settings::DEFAULT_MAX_LIVE_CLIENTS,
+            query_redrive: query::redrive::Policy::off(),
             running: HashMap::new(),
             ports: HashMap::new(),
             http: reqwest::Client::builder()
@@ -126,6 +129,7 @@ impl TestSystem {
         let knobs = Knobs {
             moderation: self.moderation_knobs.clone(),
             query_live_clients: self.query_live_clients,
+            query_redrive: self.query_redrive.clone(),
         };
         build_service(service, self.settings(service), knobs).await
     }
@@ -383,6 +387,7 @@ pub type RunFn = Box<
 pub struct Knobs {
     pub moderation: moderation::config::Knobs,
     pub query_live_clients: usize,
+    pub query_redrive: query::redrive::Policy,
 }
 
 impl Default for Knobs {
@@ -390,6 +395,7 @@ impl Default for Knobs {
         Knobs {
             moderation: Default::default(),
             query_live_clients: query::Settings::DEFAULT_MAX_LIVE_CLIENTS,
+            query_redrive: query::redrive::Policy::off(),
         }
     }
 }
@@ -432,6 +438,7 @@ pub async fn build_service(service: Service, settings: ServiceSettings, knobs: K
         Service::Query | Service::QueryTwin | Service::QueryUnnamed(_) => {
             let mut settings = query::Settings::for_test(settings);
             settings.max_live_clients = knobs.query_live_clients;
+            settings.redrive = knobs.query_redrive;
             settings.instance = match service {
                 Service::Query => Some("query".into()),
                 Service::QueryTwin => Some("query-twin".into()),

@@ -3,6 +3,7 @@
 mod auth;
 mod bad_input;
 mod broker_down;
+mod dead_letter_redrive;
 mod deleted;
 mod exactly_once;
 mod happy_path;

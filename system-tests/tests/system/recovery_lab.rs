@@ -118,7 +118,7 @@ async fn a_permanent_failure_becomes_a_dead_letter_the_consumer_moves_on_and_a_r
     assert_eq!(
         statuses(&posts)[&doomed],
         "pending",
-        "the dead letter is not retried by itself"
+        "not retried by itself (automatic re-drive is off in tests unless a test turns it on)"
     );
 
     // Retry it from the dead letters.
