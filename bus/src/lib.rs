@@ -29,7 +29,8 @@
 //!   messages a consumer gave up on.
 //! - [`discovery`]: registering with the NATS services API, and pinging who is up.
 //! - [`progress`]: "have I applied everything up to sequence N yet?", as a watch channel.
-//! - [`shutdown`]: Ctrl-C / SIGTERM as a cancellation token, and the tracing setup.
+//! - [`shutdown`]: Ctrl-C / SIGTERM as a cancellation token.
+//! - [`telemetry`]: the log format every service shares.
 //! - `testing` (feature `testing`): start a real nats-server on a random port for tests.
 
 pub mod auth;
@@ -47,6 +48,7 @@ pub mod provision;
 pub mod publish;
 pub mod shutdown;
 pub mod streams;
+pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -13,9 +13,45 @@ use async_nats::connection::State;
 use async_nats::jetstream::{self, stream::DirectGetErrorKind};
 use bytes::Bytes;
 
+/// Why a stream could not answer. Each variant keeps the client's own error as its source,
+/// so a log line (`{error:#}`) shows the whole chain.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot ask the stream: {0}")]
-pub struct LookupError(String);
+pub enum LookupError {
+    #[error("cannot ask the stream: not connected to nats-server")]
+    NotConnected,
+    #[error("cannot ask the stream {stream}")]
+    Stream {
+        stream: &'static str,
+        #[source]
+        source: jetstream::context::GetStreamError,
+    },
+    #[error("cannot read from the stream {stream}")]
+    Read {
+        stream: &'static str,
+        #[source]
+        source: jetstream::stream::DirectGetError,
+    },
+    #[error("{stream} sequence {sequence} does not hold a valid event")]
+    NotAnEvent {
+        stream: &'static str,
+        sequence: u64,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// The stream's handle, without asking the server for its info.
+async fn stream_handle(
+    js: &jetstream::Context,
+    stream: StreamDef,
+) -> Result<jetstream::stream::Stream<()>, LookupError> {
+    js.get_stream_no_info(stream.name())
+        .await
+        .map_err(|source| LookupError::Stream {
+            stream: stream.name(),
+            source,
+        })
+}
 
 /// The payload of the last message on `subject` in `stream`, if there is one.
 pub async fn last_on_subject(
@@ -25,16 +61,16 @@ pub async fn last_on_subject(
 ) -> Result<Option<Bytes>, LookupError> {
     // While disconnected the request would only time out; say so at once.
     if js.client().connection_state() != State::Connected {
-        return Err(LookupError("not connected to nats-server".into()));
+        return Err(LookupError::NotConnected);
     }
-    let handle = js
-        .get_stream_no_info(stream.name())
-        .await
-        .map_err(|e| LookupError(e.to_string()))?;
+    let handle = stream_handle(js, stream).await?;
     match handle.direct_get_last_for_subject(subject).await {
         Ok(message) => Ok(Some(message.payload)),
         Err(e) if e.kind() == DirectGetErrorKind::NotFound => Ok(None),
-        Err(e) => Err(LookupError(e.to_string())),
+        Err(source) => Err(LookupError::Read {
+            stream: stream.name(),
+            source,
+        }),
     }
 }
 
@@ -56,14 +92,17 @@ pub async fn event_at(
     stream: StreamDef,
     sequence: u64,
 ) -> Result<Event, LookupError> {
-    let handle = js
-        .get_stream_no_info(stream.name())
-        .await
-        .map_err(|e| LookupError(e.to_string()))?;
+    let handle = stream_handle(js, stream).await?;
     let message = handle
         .direct_get(sequence)
         .await
-        .map_err(|e| LookupError(e.to_string()))?;
-    Event::from_json(&message.payload)
-        .map_err(|e| LookupError(format!("{} sequence {sequence}: {e}", stream.name())))
+        .map_err(|source| LookupError::Read {
+            stream: stream.name(),
+            source,
+        })?;
+    Event::from_json(&message.payload).map_err(|source| LookupError::NotAnEvent {
+        stream: stream.name(),
+        sequence,
+        source,
+    })
 }

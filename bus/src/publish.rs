@@ -6,6 +6,7 @@
 //! event again within the duplicate window stores nothing new.
 
 use crate::event::Event;
+use crate::lookup::LookupError;
 use async_nats::connection::State;
 use async_nats::jetstream::{self, message::PublishMessage};
 use async_nats::Client;
@@ -17,16 +18,32 @@ use tracing::debug;
 /// unavailable.
 const ACK_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// Why a publish failed. The messages are ours, fit for a user; the client's own error is
+/// kept as the source, for the log.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
+    /// Not connected, so nothing was sent. Handlers answer 503.
+    #[error("the event broker is unavailable")]
+    NotConnected,
     /// The broker could not be reached, so nothing was sent. Handlers answer 503.
-    #[error("the event broker is unavailable ({0})")]
-    Unavailable(String),
+    #[error("the event broker is unavailable")]
+    Unavailable(#[source] jetstream::context::PublishError),
     /// The event was sent but its storage was not confirmed in time: the connection broke
     /// while it was in flight. The client re-sends what it had buffered once it reconnects,
     /// so the event may still be stored later. Handlers answer 503 and say so.
-    #[error("the event broker did not confirm the write in time ({0})")]
-    Unconfirmed(String),
+    #[error("the event broker did not confirm the write in time")]
+    Unconfirmed(#[source] jetstream::context::PublishError),
+    /// JetStream said an event with this id was already stored, and that event could not be
+    /// read back to answer with.
+    #[error("the event broker holds an earlier attempt of this write that cannot be read back")]
+    EarlierAttemptUnreadable(#[source] LookupError),
+}
+
+impl PublishError {
+    /// True when nothing can have been stored: retrying is plainly safe.
+    pub fn nothing_written(&self) -> bool {
+        matches!(self, PublishError::NotConnected | PublishError::Unavailable(_))
+    }
 }
 
 /// What JetStream said about a stored event.
@@ -75,19 +92,10 @@ impl Publisher {
             return Ok(event.clone());
         }
         let stream = event.body.stream();
-        let earlier = crate::lookup::event_at(&self.js, stream, stored.sequence)
+        // A duplicate's PubAck names the sequence of the event stored under the same id.
+        crate::lookup::event_at(&self.js, stream, stored.sequence)
             .await
-            .map_err(|e| PublishError::Unconfirmed(e.to_string()))?;
-        if earlier.id != event.id {
-            return Err(PublishError::Unconfirmed(format!(
-                "{} sequence {} holds event {}, not {}",
-                stream.name(),
-                stored.sequence,
-                earlier.id,
-                event.id
-            )));
-        }
-        Ok(earlier)
+            .map_err(PublishError::EarlierAttemptUnreadable)
     }
 
     /// Publishes `event` on its subject and waits for JetStream to store it.
@@ -96,9 +104,7 @@ impl Publisher {
         // reconnect — after we had already told the user 503. Refuse up front instead, so
         // a 503 means "nothing was written".
         if self.client.connection_state() != State::Connected {
-            return Err(PublishError::Unavailable(
-                "not connected to nats-server".into(),
-            ));
+            return Err(PublishError::NotConnected);
         }
         let subject = event.body.subject();
         let message = PublishMessage::build()
@@ -108,10 +114,10 @@ impl Publisher {
             .js
             .send_publish(subject.clone(), message)
             .await
-            .map_err(|e| PublishError::Unavailable(e.to_string()))?
+            .map_err(PublishError::Unavailable)?
             .into_future()
             .await
-            .map_err(|e| PublishError::Unconfirmed(e.to_string()))?;
+            .map_err(PublishError::Unconfirmed)?;
         debug!(event_id = %event.id, %subject, sequence = ack.sequence, duplicate = ack.duplicate,
             "published");
         Ok(Published {

@@ -14,6 +14,22 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A client of a broker that is not there: it keeps trying to connect in the background
+/// and never succeeds. Router tests build a service's state on it, to check every answer
+/// that needs no broker — and that a write without one is a 503, not a hang or a panic.
+pub async fn client_without_broker() -> async_nats::Client {
+    // Port 1 (tcpmux) is closed on any machine these tests run on; the connect call returns
+    // at once because of `retry_on_initial_connect`.
+    let connecting = async_nats::ConnectOptions::new()
+        .retry_on_initial_connect()
+        .connect("nats://127.0.0.1:1")
+        .await;
+    match connecting {
+        Ok(client) => client,
+        Err(error) => panic!("a retrying connect returns a client at once: {error}"),
+    }
+}
+
 pub struct TestNats {
     child: Option<Child>,
     port: u16,

@@ -5,7 +5,7 @@ use web::ServiceSettings;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    bus::shutdown::init_tracing();
+    bus::telemetry::init_tracing();
     web::startup::exit_status("comments", run().await)
 }
 

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    bus::shutdown::init_tracing();
+    bus::telemetry::init_tracing();
     web::startup::exit_status("moderation", run().await)
 }
 

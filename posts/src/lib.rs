@@ -9,6 +9,8 @@
 //!
 //! - [`domain`]: a valid title ([`domain::PostTitle`]) and the list of posts built from
 //!   events ([`domain::Posts`], a pure projection).
+//! - [`state`]: [`state::AppState`], what routes and the follower share, and how the
+//!   service reports its health.
 //! - [`routes`]: the HTTP handlers and [`routes::router`].
 //! - [`startup`]: [`startup::Application`] — bind, connect, then serve and follow the stream
 //!   until stopped.
@@ -16,5 +18,6 @@
 pub mod domain;
 pub mod routes;
 pub mod startup;
+pub mod state;
 
 pub use startup::Application;

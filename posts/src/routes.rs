@@ -9,34 +9,20 @@
 //! event created (the map is rebuilt from the stream) and answers the same 201, storing
 //! nothing new.
 
-use crate::domain::{Post, PostTitle, Posts};
+use crate::domain::{Post, PostTitle};
+use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use bus::progress::Progress;
-use bus::{CorrelationId, Event, EventBody, EventId, PostCreated, PostId, Publisher};
-use parking_lot::RwLock;
+use bus::{CorrelationId, Event, EventBody, EventId, PostCreated, PostId};
 use serde::Deserialize;
-use serde_json::{json, Value};
-use std::sync::Arc;
 use web::{ApiError, IdempotencyKey, JsonBody};
 
-#[derive(Clone)]
-pub struct AppState {
-    pub publisher: Publisher,
-    /// A parking_lot lock: it is never held across an `.await`, and unlike std's it cannot be
-    /// poisoned, so readers need no error handling for it.
-    pub posts: Arc<RwLock<Posts>>,
-    pub progress: Progress,
-}
-
+/// `GET /posts` and `POST /posts`, behind the readiness gate; and `/health`.
 pub fn router(state: AppState) -> Router {
-    let routes = Router::new()
-        .route("/posts", get(list_posts).post(create_post))
-        .route("/health", get(health))
-        .with_state(state);
-    web::server::with_middleware(routes)
+    let gated = Router::new().route("/posts", get(list_posts).post(create_post));
+    web::service::app(state, gated, Router::new())
 }
 
 #[derive(Deserialize)]
@@ -49,9 +35,6 @@ async fn create_post(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(input): JsonBody<CreatePost>,
 ) -> Result<(StatusCode, Json<Post>), ApiError> {
-    if !app.progress.is_ready() {
-        return Err(ApiError::starting());
-    }
     let title = PostTitle::parse(&input.title).map_err(ApiError::unprocessable)?;
     let event_id = key.map_or_else(EventId::new, |key| EventId::for_request("posts", &key));
     // Asked before: answer what that request created.
@@ -106,32 +89,6 @@ fn same_request(post: Post, title: PostTitle) -> Result<(StatusCode, Json<Post>)
     Ok((StatusCode::CREATED, Json(post)))
 }
 
-async fn list_posts(State(app): State<AppState>) -> Result<Json<Vec<Post>>, ApiError> {
-    if !app.progress.is_ready() {
-        return Err(ApiError::starting());
-    }
-    Ok(Json(app.posts.read().list()))
-}
-
-async fn health(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
-    let (status, body) = status(&app);
-    (status, Json(body))
-}
-
-/// The service's state, for `/health` and the NATS status endpoint.
-pub fn status(app: &AppState) -> (StatusCode, Value) {
-    let ready = app.progress.is_ready();
-    let status = if ready {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    let body = json!({
-        "service": "posts",
-        "status": if ready { "ready" } else if app.progress.is_caught_up() { "cannot read its stream" } else { "replaying" },
-        "broker": if app.publisher.is_connected() { "connected" } else { "disconnected" },
-        "posts": app.posts.read().len(),
-        "appliedSequence": app.progress.applied_sequence(),
-    });
-    (status, body)
+async fn list_posts(State(app): State<AppState>) -> Json<Vec<Post>> {
+    Json(app.posts.read().list())
 }

@@ -42,18 +42,21 @@ impl ApiError {
     }
 }
 
+/// A failed publish is a 503 whose body says, in our words, whether anything may have been
+/// written. The client library's own text goes to the log only (`{:#}` prints the chain).
 impl From<PublishError> for ApiError {
     fn from(error: PublishError) -> ApiError {
-        tracing::warn!(%error, "publish failed");
-        match error {
-            PublishError::Unavailable(_) => {
-                ApiError::unavailable(format!("{error}; nothing was written, try again shortly"))
-            }
-            // Honest about the one case at-least-once publishing cannot settle.
-            PublishError::Unconfirmed(_) => ApiError::unavailable(format!(
-                "{error}; it may still be stored once the broker is back: look before retrying"
-            )),
+        tracing::warn!(error = format!("{error:#}"), "publish failed");
+        if error.nothing_written() {
+            return ApiError::unavailable(format!(
+                "{error}; nothing was written, try again shortly"
+            ));
         }
+        // Honest about the one case at-least-once publishing cannot settle.
+        ApiError::unavailable(format!(
+            "{error}; it may still be stored once the broker is back: retry with the same \
+             Idempotency-Key, or look before retrying"
+        ))
     }
 }
 

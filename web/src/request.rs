@@ -5,7 +5,9 @@ use crate::error::ApiError;
 use crate::server::IDEMPOTENCY_KEY;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
+use bus::{CommentId, PostId};
 use serde::de::DeserializeOwned;
+use std::str::FromStr;
 
 /// A path parameter. axum's own `Path` answers a segment that is not valid UTF-8 (or does
 /// not parse) with plain text; this answers JSON.
@@ -23,6 +25,42 @@ where
             Ok(Path(value)) => Ok(PathParam(value)),
             Err(rejection) => Err(ApiError::new(rejection.status(), rejection.body_text())),
         }
+    }
+}
+
+/// An entity a path can name by id, and the noun its 404 uses.
+pub trait Entity: FromStr + Send {
+    const NOUN: &'static str;
+}
+
+impl Entity for PostId {
+    const NOUN: &'static str = "post";
+}
+
+impl Entity for CommentId {
+    const NOUN: &'static str = "comment";
+}
+
+/// The answer for an id that names nothing: 404, in the same words whether the id was
+/// malformed or simply unknown (a client cannot tell a typo from a deleted thing anyway).
+pub fn no_such<T: Entity>(raw_id: &str) -> ApiError {
+    ApiError::not_found(format!("there is no {} with id {raw_id:?}", T::NOUN))
+}
+
+/// An entity's id from the path (`/posts/{id}`): one that does not parse is a 404, like an
+/// id nobody has, rather than a 400 — the path names a thing that does not exist.
+pub struct IdParam<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for IdParam<T>
+where
+    T: Entity,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let PathParam(raw) = PathParam::<String>::from_request_parts(parts, state).await?;
+        raw.parse().map(IdParam).map_err(|_| no_such::<T>(&raw))
     }
 }
 

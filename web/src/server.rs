@@ -2,6 +2,7 @@
 //! a slow or hostile client from tying a service up, and the graceful stop.
 
 use crate::error::ApiError;
+use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::Router;
@@ -29,16 +30,15 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 
 /// Binds `host:port`. Port 0 picks a free port (tests do that); ask the listener which.
-/// The error says what could not be bound, not just the OS's reason.
-pub async fn bind(host: &str, port: u16) -> std::io::Result<(TcpListener, u16)> {
-    let named = |error: std::io::Error| {
-        std::io::Error::new(
-            error.kind(),
-            format!("cannot listen on {host}:{port}: {error}"),
-        )
-    };
-    let listener = TcpListener::bind((host, port)).await.map_err(named)?;
-    let port = listener.local_addr().map(|a: SocketAddr| a.port())?;
+/// The error says what could not be bound, with the OS's reason as its cause.
+pub async fn bind(host: &str, port: u16) -> anyhow::Result<(TcpListener, u16)> {
+    let listener = TcpListener::bind((host, port))
+        .await
+        .with_context(|| format!("cannot listen on {host}:{port}"))?;
+    let port = listener
+        .local_addr()
+        .map(|a: SocketAddr| a.port())
+        .context("cannot read the bound port")?;
     Ok((listener, port))
 }
 

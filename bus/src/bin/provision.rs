@@ -7,7 +7,7 @@ use std::time::Duration;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    bus::shutdown::init_tracing();
+    bus::telemetry::init_tracing();
     let config = match BusConfig::from_env(auth::ADMIN) {
         Ok(config) => config.as_user(auth::ADMIN, "provision"),
         Err(error) => {

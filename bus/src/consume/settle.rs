@@ -9,7 +9,7 @@
 //! A lost ack is only logged: the message comes again, and the idempotent handler
 //! recognises it.
 
-use super::worker::Worker;
+use super::worker::{EventIds, Worker};
 use super::{Delivery, Outcome};
 use crate::deadletters::{note_subject, Note};
 use async_nats::jetstream::{self, message::AckKind};
@@ -21,17 +21,22 @@ impl<H> Worker<'_, H> {
         message: &jetstream::Message,
         outcome: &Outcome,
         delivery: Delivery,
+        ids: Option<EventIds>,
         batch_ends: bool,
     ) {
         let consumer = self.name;
         let sequence = delivery.stream_sequence;
+        // Absent for a message that is not a valid event (it has no ids to name).
+        let event_id = ids.map(|ids| ids.event_id.to_string());
+        let correlation_id = ids.map(|ids| ids.correlation_id.to_string());
         let settled = match outcome {
             Outcome::Done if batch_ends => message.ack().await,
             Outcome::Done => Ok(()),
             Outcome::Retry { reason } => {
                 let last = delivery.attempt >= self.durable.retry.max_deliver;
                 let delay = self.durable.retry.delay_after(delivery.attempt);
-                warn!(consumer, sequence, attempt = delivery.attempt, %reason,
+                warn!(consumer, sequence, event_id, correlation_id, attempt = delivery.attempt,
+                    subject = %message.subject, %reason,
                     "{}", if last { "failed for the last time: JetStream gives up (dead letter)" }
                           else { "failed; will retry" });
                 if last {
@@ -40,14 +45,15 @@ impl<H> Worker<'_, H> {
                 message.ack_with(AckKind::Nak(Some(delay))).await
             }
             Outcome::Reject { reason } => {
-                warn!(consumer, sequence, subject = %message.subject, %reason,
+                warn!(consumer, sequence, event_id, correlation_id, subject = %message.subject,
+                    %reason,
                     "rejected; terminating the message (dead letter)");
                 self.leave_note(message, sequence, reason).await;
                 terminate(message, reason).await
             }
         };
         if let Err(error) = settled {
-            warn!(consumer, sequence, %error, "ack failed");
+            warn!(consumer, sequence, event_id, correlation_id, %error, "ack failed");
         }
     }
 
