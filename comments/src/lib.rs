@@ -11,15 +11,18 @@
 //! - [`domain`]: valid comment content, and the comments built from events
 //!   ([`domain::Comments`], a pure projection).
 //! - [`lookup`]: "does this post (or comment) exist?", answered by the streams.
-//! - [`on_moderated`]: the consumer of `CommentModerated` — a pure `handle` that decides and
-//!   an `interpret` that publishes the `CommentUpdated`.
+//! - [`state`]: [`state::AppState`], what routes, follower and consumer share, and how the
+//!   service reports its health.
+//! - [`consumer`]: the consumer of `CommentModerated` — `refresh` from the stream, a pure
+//!   `handle` that decides, an `interpret` that publishes the `CommentUpdated`.
 //! - [`routes`]: the HTTP handlers and [`routes::router`].
 //! - [`startup`]: [`startup::Application`] — bind, connect, then serve, follow and consume.
 
+pub mod consumer;
 pub mod domain;
 pub mod lookup;
-pub mod on_moderated;
 pub mod routes;
 pub mod startup;
+pub mod state;
 
 pub use startup::Application;

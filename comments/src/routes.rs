@@ -4,45 +4,25 @@
 //! `Idempotency-Key`, sending the same create again answers the same 201 and stores nothing
 //! new, however much later (see `posts::routes`).
 
-use crate::domain::{Comment, CommentContent, Comments};
-use crate::lookup::Lookup;
+use crate::domain::{Comment, CommentContent};
+use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use bus::progress::Progress;
 use bus::{
     CommentCreated, CommentId, CommentStatus, CorrelationId, Event, EventBody, EventId, PostId,
-    Publisher,
 };
-use parking_lot::RwLock;
 use serde::Deserialize;
-use serde_json::{json, Value};
-use std::sync::Arc;
-use web::{ApiError, IdempotencyKey, JsonBody, PathParam};
+use web::{ApiError, IdParam, IdempotencyKey, JsonBody};
 
-#[derive(Clone)]
-pub struct AppState {
-    pub publisher: Publisher,
-    /// Asks the streams whether a post exists.
-    pub lookup: Lookup,
-    /// Never held across an `.await` (see `posts::routes::AppState`).
-    pub comments: Arc<RwLock<Comments>>,
-    /// How far the COMMENTS stream has been applied.
-    pub progress: Progress,
-    /// Whether the consumer of moderation decisions can read (for `/health`).
-    pub decisions: Progress,
-}
-
+/// A post's comments, listed and created, behind the readiness gate; and `/health`.
 pub fn router(state: AppState) -> Router {
-    let routes = Router::new()
-        .route(
-            "/posts/{id}/comments",
-            get(list_comments).post(create_comment),
-        )
-        .route("/health", get(health))
-        .with_state(state);
-    web::server::with_middleware(routes)
+    let gated = Router::new().route(
+        "/posts/{id}/comments",
+        get(list_comments).post(create_comment),
+    );
+    web::service::app(state, gated, Router::new())
 }
 
 #[derive(Deserialize)]
@@ -52,15 +32,12 @@ pub struct CreateComment {
 
 async fn create_comment(
     State(app): State<AppState>,
-    PathParam(post_id): PathParam<String>,
+    IdParam(post_id): IdParam<PostId>,
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(input): JsonBody<CreateComment>,
 ) -> Result<(StatusCode, Json<Comment>), ApiError> {
-    if !app.progress.is_ready() {
-        return Err(ApiError::starting());
-    }
     let content = CommentContent::parse(&input.content).map_err(ApiError::unprocessable)?;
-    let post_id = existing_post(&app, &post_id).await?;
+    existing_post(&app, post_id).await?;
     let event_id = key.map_or_else(EventId::new, |key| EventId::for_request("comments", &key));
     // Asked before: answer what that request created.
     let earlier = app.comments.read().created_by(event_id);
@@ -115,50 +92,22 @@ fn same_request(
 
 async fn list_comments(
     State(app): State<AppState>,
-    PathParam(post_id): PathParam<String>,
+    IdParam(post_id): IdParam<PostId>,
 ) -> Result<Json<Vec<Comment>>, ApiError> {
-    if !app.progress.is_ready() {
-        return Err(ApiError::starting());
-    }
-    let post_id = existing_post(&app, &post_id).await?;
+    existing_post(&app, post_id).await?;
     Ok(Json(app.comments.read().for_post(post_id)))
 }
 
-/// Parses the post id from the path and checks the post exists: 404 if not, 503 if the
-/// POSTS stream cannot be asked.
-async fn existing_post(app: &AppState, raw_id: &str) -> Result<PostId, ApiError> {
-    let unknown = || ApiError::not_found(format!("there is no post with id {raw_id:?}"));
-    let post_id: PostId = raw_id.parse().map_err(|_| unknown())?;
+/// Checks the post exists: 404 if not, 503 if the POSTS stream cannot be asked.
+async fn existing_post(app: &AppState, post_id: PostId) -> Result<(), ApiError> {
     match app.lookup.post_exists(post_id).await {
-        Ok(true) => Ok(post_id),
-        Ok(false) => Err(unknown()),
+        Ok(true) => Ok(()),
+        Ok(false) => Err(web::no_such::<PostId>(&post_id.to_string())),
         Err(error) => {
-            tracing::warn!(%error, "post lookup failed");
+            tracing::warn!(error = format!("{error:#}"), "post lookup failed");
             Err(ApiError::unavailable(
                 "the event broker is unavailable; try again shortly",
             ))
         }
     }
-}
-
-async fn health(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
-    let (status, body) = status(&app);
-    (status, Json(body))
-}
-
-/// The service's state, for `/health` and the NATS status endpoint.
-pub fn status(app: &AppState) -> (StatusCode, Value) {
-    let ready = app.progress.is_ready() && app.decisions.is_reading();
-    let status = if ready {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    let body = json!({
-        "service": "comments",
-        "status": if ready { "ready" } else { "replaying" },
-        "broker": if app.publisher.is_connected() { "connected" } else { "disconnected" },
-        "appliedSequence": app.progress.applied_sequence(),
-    });
-    (status, body)
 }

@@ -2,14 +2,13 @@
 //! broker runs here, so these need none of the system tests' setup. What needs a broker
 //! (a stored post, a replay) is proved in `system-tests`.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use axum::Router;
 use bus::Publisher;
 use posts::routes::router;
 use posts::state::AppState;
-use serde_json::{json, Value};
-use tower::ServiceExt;
+use serde_json::json;
+use web::testing::{call, error_of, get, post_json, request};
 
 /// Posts' router on a state whose broker is unreachable; `ready` as if the replay had
 /// caught up (with an empty stream).
@@ -21,36 +20,13 @@ async fn app(ready: bool) -> Router {
     router(state)
 }
 
-async fn call(app: Router, request: Request<Body>) -> (StatusCode, Value) {
-    let response = app.oneshot(request).await.expect("the router answers");
-    let status = response.status();
-    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap_or_default();
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
-
-fn post_json(body: &str) -> Request<Body> {
-    Request::post("/posts")
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_owned()))
-        .unwrap_or_default()
-}
-
-fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).unwrap_or_default()
-}
-
-fn error_of(body: &Value) -> &str {
-    body["error"].as_str().unwrap_or_default()
-}
-
 #[tokio::test]
 async fn while_replaying_every_route_but_health_is_a_503_starting() {
     let (status, body) = call(app(false).await, get("/posts")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(error_of(&body).contains("starting"), "{body}");
-    let (status, _) = call(app(false).await, post_json(r#"{"title":"t"}"#)).await;
+    let create = post_json("/posts", r#"{"title":"t"}"#);
+    let (status, _) = call(app(false).await, create).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     let (status, body) = call(app(false).await, get("/health")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
@@ -69,14 +45,14 @@ async fn once_ready_the_list_answers_and_health_says_ready() {
 }
 
 #[tokio::test]
-async fn a_bad_title_is_a_json_422_and_bad_json_a_json_400() {
+async fn a_bad_title_is_a_json_422_and_bad_json_a_json_4xx() {
     for title in [r#"{"title":""}"#, r#"{"title":"   "}"#] {
-        let (status, body) = call(app(true).await, post_json(title)).await;
+        let (status, body) = call(app(true).await, post_json("/posts", title)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{title}: {body}");
         assert!(!error_of(&body).is_empty(), "{body}");
     }
     for bad in ["{", r#"{"name":"x"}"#, r#"{"title":3}"#] {
-        let (status, body) = call(app(true).await, post_json(bad)).await;
+        let (status, body) = call(app(true).await, post_json("/posts", bad)).await;
         assert!(status.is_client_error(), "{bad}: {status}");
         assert!(!error_of(&body).is_empty(), "{bad}: {body}");
     }
@@ -84,27 +60,27 @@ async fn a_bad_title_is_a_json_422_and_bad_json_a_json_400() {
 
 #[tokio::test]
 async fn a_write_without_the_broker_is_a_503_that_says_nothing_was_written() {
-    let (status, body) = call(app(true).await, post_json(r#"{"title":"hello"}"#)).await;
+    let create = post_json("/posts", r#"{"title":"hello"}"#);
+    let (status, body) = call(app(true).await, create).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(error_of(&body).contains("nothing was written"), "{body}");
     // Our words only: the client library's own error text stays in the log.
-    assert!(!error_of(&body).contains("("), "{body}");
+    assert!(!error_of(&body).contains('('), "{body}");
 }
 
 #[tokio::test]
 async fn unknown_routes_wrong_methods_and_bad_keys_answer_json() {
     let (status, body) = call(app(true).await, get("/nowhere")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    let delete = Request::delete("/posts")
-        .body(Body::empty())
-        .unwrap_or_default();
+    let delete = request("DELETE", "/posts", None, &[]);
     let (status, body) = call(app(true).await, delete).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
-    let keyed = Request::post("/posts")
-        .header("content-type", "application/json")
-        .header("idempotency-key", "has space")
-        .body(Body::from(r#"{"title":"t"}"#))
-        .unwrap_or_default();
+    let keyed = request(
+        "POST",
+        "/posts",
+        Some(r#"{"title":"t"}"#),
+        &[("idempotency-key", "has space")],
+    );
     let (status, body) = call(app(true).await, keyed).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(error_of(&body).contains("Idempotency-Key"), "{body}");

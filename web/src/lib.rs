@@ -15,6 +15,7 @@
 //!   adds `/health`.
 //! - [`shell`]: [`Shell`], the application shell — bind, connect, then serve, answer the
 //!   NATS services API and do the service's own work until the stop signal.
+//! - `testing` (feature `testing`): sending a request through a router in a test.
 //! - [`startup`]: [`startup::exit_status`], how a service's `main` reports a failure.
 //! - [`settings`]: [`ServiceSettings`], host, port and broker, from the environment.
 //! - [`server`]: binding, the middleware every service wants (JSON 404/405, body limit and
@@ -29,6 +30,8 @@ pub mod service;
 pub mod settings;
 pub mod shell;
 pub mod startup;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::ApiError;
 pub use json::JsonBody;

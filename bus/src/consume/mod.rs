@@ -69,6 +69,28 @@ pub enum Outcome {
     Reject { reason: String },
 }
 
+impl Outcome {
+    /// A retry because of `error`, with its whole cause chain as the reason: the reason is
+    /// logged, and shown with the dead letter if every attempt fails.
+    pub fn retry_because(error: &(dyn std::error::Error + 'static)) -> Outcome {
+        Outcome::Retry {
+            reason: cause_chain(error),
+        }
+    }
+}
+
+/// `error: its cause: its cause's cause`, as `anyhow`'s `{:#}` writes it.
+pub fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// Where the message came from, for the handler's logs and decisions.
 #[derive(Clone, Copy, Debug)]
 pub struct Delivery {
@@ -144,6 +166,20 @@ pub fn entity_of(subject: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_retry_reason_keeps_the_whole_cause_chain() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot ask the stream")]
+        struct Outer(#[source] std::io::Error);
+        let error = Outer(std::io::Error::other("timed out"));
+        assert_eq!(
+            Outcome::retry_because(&error),
+            Outcome::Retry {
+                reason: "cannot ask the stream: timed out".into()
+            }
+        );
+    }
 
     #[test]
     fn the_entity_is_the_last_subject_token() {

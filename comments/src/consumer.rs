@@ -1,9 +1,9 @@
-//! Turning moderation decisions into comment updates: the durable consumer `comments` on
-//! the MODERATION stream.
+//! The durable consumer `comments` on the MODERATION stream: each decision becomes one
+//! `CommentUpdated`.
 //!
-//! decode (in `bus`) → [`refresh`] (bring our copy of the comment up to date from the
-//! stream) → [`handle`] (pure: decides from the comments we know) → [`interpret`]
-//! (publishes the update and applies it) → ack (in `bus`).
+//! The same steps as every consumer here: decode (in `bus`) → [`refresh`] (look at what the
+//! stream already holds about the comment) → [`handle`] (pure: decides from the comments we
+//! know) → [`interpret`] (publishes the update and applies it) → ack (in `bus`).
 //!
 //! Why the refresh: our copy of the COMMENTS stream may lag behind it (the decision overtook
 //! the comment on its way to us), and a decision may come again long after it was handled —
@@ -13,10 +13,31 @@
 //! already stored, so each decision becomes exactly one `CommentUpdated`.
 
 use crate::domain::Comments;
-use crate::routes::AppState;
-use bus::consume::{Delivery, Outcome};
+use crate::state::AppState;
+use bus::consume::{consume, Delivery, Durable, Outcome};
 use bus::lookup::LookupError;
-use bus::{CommentId, CommentModerated, CommentUpdated, Event, EventBody};
+use bus::{CommentId, CommentModerated, CommentUpdated, Event, EventBody, StreamDef};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// The durable consumer on MODERATION; it resumes from its last ack after a restart.
+pub const CONSUMER: &str = "comments";
+
+/// Consumes the decisions until `shutdown`, once our comments are replayed: decisions are
+/// judged against them.
+pub async fn run(app: AppState, ack_wait: Duration, shutdown: CancellationToken) {
+    tokio::select! {
+        _ = shutdown.cancelled() => return,
+        _ = app.progress.wait_caught_up() => {}
+    }
+    let durable = Durable::new(StreamDef::Moderation, CONSUMER, None).with_ack_wait(ack_wait);
+    let reading = Some(app.decisions.clone());
+    consume(app.publisher.jetstream().clone(), durable, reading, shutdown, |event, delivery| {
+        let app = app.clone();
+        async move { on_event(event, delivery, &app).await }
+    })
+    .await
+}
 
 /// What to do about one `CommentModerated` event.
 #[derive(Debug, PartialEq)]
@@ -92,9 +113,7 @@ pub async fn interpret(decision: Decision, app: &AppState) -> Outcome {
                     "comment updated");
                 Outcome::Done
             }
-            Err(error) => Outcome::Retry {
-                reason: error.to_string(),
-            },
+            Err(error) => Outcome::retry_because(&error),
         },
         Decision::AlreadyApplied => {
             tracing::info!("decision already applied (a redelivery); nothing to publish");
@@ -113,9 +132,7 @@ pub async fn interpret(decision: Decision, app: &AppState) -> Outcome {
 /// The handler the consumer loop calls for each event.
 pub async fn on_event(event: Event, _delivery: Delivery, app: &AppState) -> Outcome {
     if let Err(error) = refresh(&event, app).await {
-        return Outcome::Retry {
-            reason: error.to_string(),
-        };
+        return Outcome::retry_because(&error);
     }
     // (Decided in its own statement: the read lock must be released before the publish in
     // `interpret` awaits.)
