@@ -1,7 +1,8 @@
 //! The durable consumer `moderation`: one `CommentModerated` per `CommentCreated`.
 //!
-//! decode (in `bus`) → [`already_decided`] (what the MODERATION stream holds about this
-//! comment) → [`handle`] (pure: decides) → [`interpret`] (publishes) → ack (in `bus`).
+//! The same steps as every consumer here: decode (in `bus`) → [`already_decided`] (look at
+//! what the MODERATION stream holds about this comment) → [`handle`] (pure: decides) →
+//! [`interpret`] (publishes) → ack (in `bus`).
 //!
 //! A decision is published at most once per comment, however late a `CommentCreated` comes
 //! again (a consumer reset or recreated, a dead letter retried hours later): the handler
@@ -11,13 +12,44 @@
 
 use crate::config::Knobs;
 use crate::policy::Policy;
-use bus::consume::{Delivery, Outcome};
+use crate::config::Settings;
+use bus::consume::{consume, Delivery, Durable, Outcome};
+use bus::progress::Progress;
 use bus::lookup::{last_event, LookupError};
 use bus::{CommentCreated, CommentModerated, Event, EventBody, EventId, Publisher, StreamDef};
+use tokio_util::sync::CancellationToken;
 
 /// The durable consumer's name. Several moderation instances share it and so share the
 /// work (competing consumers).
 pub const CONSUMER: &str = "moderation";
+
+/// Moderates new comments until `shutdown`: up to `concurrency` at once, those about one
+/// comment in order. `reading` says whether the consumer can be read (for `/health`).
+pub async fn run(
+    settings: Settings,
+    publisher: Publisher,
+    reading: Progress,
+    shutdown: CancellationToken,
+) {
+    let Settings {
+        policy,
+        knobs,
+        concurrency,
+        service,
+    } = settings;
+    let durable = Durable::new(
+        StreamDef::Comments,
+        CONSUMER,
+        Some(StreamDef::Comments.subjects_of("CommentCreated")),
+    )
+    .with_concurrency(concurrency)
+    .with_ack_wait(service.bus.ack_wait);
+    let js = publisher.jetstream().clone();
+    consume(js, durable, Some(reading), shutdown, |event, delivery| {
+        on_event(event, delivery, &policy, &knobs, &publisher)
+    })
+    .await
+}
 
 /// Decides the `CommentModerated` event for a `CommentCreated` (pure), unless `stored` — the
 /// decision already in the stream for this comment — says it was decided before. Its id is
@@ -81,11 +113,7 @@ pub async fn on_event(
     }
     let stored = match already_decided(&event, publisher).await {
         Ok(stored) => stored,
-        Err(error) => {
-            return Outcome::Retry {
-                reason: error.to_string(),
-            }
-        }
+        Err(error) => return Outcome::retry_because(&error),
     };
     if let Some(stored) = &stored {
         tracing::info!(decision = %stored.id, "already decided (a redelivery); nothing to publish");
@@ -114,9 +142,7 @@ pub async fn interpret(
                 duplicate = stored.duplicate, "comment moderated");
             Outcome::Done
         }
-        Err(error) => Outcome::Retry {
-            reason: error.to_string(),
-        },
+        Err(error) => Outcome::retry_because(&error),
     }
 }
 

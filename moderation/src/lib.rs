@@ -13,7 +13,10 @@
 //! - [`config`]: the settings, including the workshop knobs (a slow or flaky moderator,
 //!   the rejected words, how many comments to moderate at once).
 //! - [`policy`]: the pure rule — which comments are rejected.
-//! - [`consumer`]: decode → [`consumer::handle`] (pure) → [`consumer::interpret`] (publish).
+//! - [`state`]: [`state::AppState`], what the route and the consumer share, and how the
+//!   service reports its health.
+//! - [`consumer`]: decode → look for a stored decision → [`consumer::handle`] (pure) →
+//!   [`consumer::interpret`] (publish).
 //! - [`routes`]: `GET /health` and [`routes::router`].
 //! - [`startup`]: [`startup::Application`] — bind, connect, then serve and consume.
 
@@ -22,6 +25,7 @@ pub mod consumer;
 pub mod policy;
 pub mod routes;
 pub mod startup;
+pub mod state;
 
 pub use config::Settings;
 pub use startup::Application;

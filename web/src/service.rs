@@ -79,9 +79,12 @@ impl Health {
 /// A service's whole router: `gated` routes answer only once the state is ready, `open`
 /// routes always, plus `GET /health`, inside the middleware every service wants.
 pub fn app<S: ServiceState>(state: S, gated: Router<S>, open: Router<S>) -> Router {
-    let gate = middleware::from_fn_with_state(state.clone(), ready_gate::<S>);
+    // (axum refuses a route layer on a router without routes: moderation gates nothing.)
+    let gated = match gated.has_routes() {
+        true => gated.route_layer(middleware::from_fn_with_state(state.clone(), ready_gate::<S>)),
+        false => gated,
+    };
     let routes = gated
-        .route_layer(gate)
         .merge(open)
         .route("/health", get(health::<S>))
         .with_state(state);
