@@ -42,7 +42,10 @@ pub enum PublishError {
 impl PublishError {
     /// True when nothing can have been stored: retrying is plainly safe.
     pub fn nothing_written(&self) -> bool {
-        matches!(self, PublishError::NotConnected | PublishError::Unavailable(_))
+        matches!(
+            self,
+            PublishError::NotConnected | PublishError::Unavailable(_)
+        )
     }
 }
 

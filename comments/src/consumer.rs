@@ -32,10 +32,16 @@ pub async fn run(app: AppState, ack_wait: Duration, shutdown: CancellationToken)
     }
     let durable = Durable::new(StreamDef::Moderation, CONSUMER, None).with_ack_wait(ack_wait);
     let reading = Some(app.decisions.clone());
-    consume(app.publisher.jetstream().clone(), durable, reading, shutdown, |event, delivery| {
-        let app = app.clone();
-        async move { on_event(event, delivery, &app).await }
-    })
+    consume(
+        app.publisher.jetstream().clone(),
+        durable,
+        reading,
+        shutdown,
+        |event, delivery| {
+            let app = app.clone();
+            async move { on_event(event, delivery, &app).await }
+        },
+    )
     .await
 }
 

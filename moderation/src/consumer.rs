@@ -11,11 +11,11 @@
 //! second publish.
 
 use crate::config::Knobs;
-use crate::policy::Policy;
 use crate::config::Settings;
+use crate::policy::Policy;
 use bus::consume::{consume, Delivery, Durable, Outcome};
-use bus::progress::Progress;
 use bus::lookup::{last_event, LookupError};
+use bus::progress::Progress;
 use bus::{CommentCreated, CommentModerated, Event, EventBody, EventId, Publisher, StreamDef};
 use tokio_util::sync::CancellationToken;
 

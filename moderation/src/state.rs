@@ -27,7 +27,11 @@ impl ServiceState for AppState {
             (false, _) => "waiting for the broker",
             (true, false) => "cannot read its consumer",
         };
-        let broker = if connected { "connected" } else { "disconnected" };
+        let broker = if connected {
+            "connected"
+        } else {
+            "disconnected"
+        };
         Health::new(self.is_ready(), status, json!({ "broker": broker }))
     }
 }

@@ -13,8 +13,8 @@
 //!   that a foreign page could borrow.
 
 use crate::dead_letters::{retry, RetryError};
-use crate::routes::AppState;
-use axum::extract::{Path, Request, State};
+use crate::state::AppState;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -23,7 +23,7 @@ use axum::{Json, Router};
 use bus::deadletters::DeadLetter;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use web::{ApiError, JsonBody};
+use web::{ApiError, JsonBody, PathParam};
 
 /// The routes, guarded so that only `origins` (and non-browser clients) may call them;
 /// `None` (`FRONTEND_ORIGINS=*`) lets every origin through.
@@ -83,7 +83,7 @@ async fn allowed_origin_only(
 
 async fn retry_one(
     State(app): State<AppState>,
-    Path(raw_id): Path<String>,
+    PathParam(raw_id): PathParam<String>,
     JsonBody(_): JsonBody<RetryRequest>,
 ) -> Result<(StatusCode, Json<Retried>), ApiError> {
     let unknown = || ApiError::not_found(format!("there is no dead letter {raw_id:?}"));
@@ -114,7 +114,7 @@ async fn retry_all(
     for letter in letters {
         match retry(&app.retries, &letter).await {
             Ok(sequence) => answer.retried.push(retried(&letter, sequence)),
-            Err(error @ RetryError::Unavailable(_)) if answer.retried.is_empty() => {
+            Err(error) if error.is_unavailable() && answer.retried.is_empty() => {
                 return Err(api_error(error));
             }
             Err(error) => answer.failed.push(NotRetried {
@@ -134,9 +134,14 @@ fn retried(letter: &DeadLetter, sequence: u64) -> Retried {
     }
 }
 
+/// The answer for a failed retry, in our words; the cause chain goes to the log.
 fn api_error(error: RetryError) -> ApiError {
+    tracing::warn!(
+        error = format!("{}", bus::consume::cause_chain(&error)),
+        "retry failed"
+    );
     match error {
-        RetryError::Unavailable(_) => ApiError::unavailable(error.to_string()),
         RetryError::Gone(_) => ApiError::new(StatusCode::GONE, error.to_string()),
+        _ => ApiError::unavailable(format!("{error}; nothing was retried, try again shortly")),
     }
 }

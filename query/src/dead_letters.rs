@@ -232,12 +232,22 @@ fn fill(letter: &mut DeadLetter, note: &Note) {
     letter.error.get_or_insert_with(|| note.error.clone());
 }
 
+/// Why a retry failed: our words for the user, the client's error kept as the source.
 #[derive(Debug, thiserror::Error)]
 pub enum RetryError {
-    #[error("the event broker is unavailable ({0})")]
-    Unavailable(String),
+    #[error("the event broker is unavailable")]
+    NotConnected,
+    #[error("the event broker is unavailable")]
+    Unavailable(#[source] async_nats::Error),
     #[error("the original message is no longer in {0}")]
     Gone(String),
+}
+
+impl RetryError {
+    /// Nothing could be done for now: the broker is away.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, RetryError::NotConnected | RetryError::Unavailable(_))
+    }
 }
 
 /// The connection retries go through: the same servers as `bus`, as the `admin` user
@@ -250,16 +260,16 @@ pub async fn retry_connection(bus: &BusConfig) -> jetstream::Context {
 /// Republishes the dead letter's original message through `js` (the [`retry_connection`]);
 /// returns the copy's stream sequence.
 pub async fn retry(js: &jetstream::Context, letter: &DeadLetter) -> Result<u64, RetryError> {
-    let unavailable = |e: &dyn std::fmt::Display| RetryError::Unavailable(e.to_string());
+    fn unavailable(error: impl std::error::Error + Send + Sync + 'static) -> RetryError {
+        RetryError::Unavailable(Box::new(error))
+    }
     if js.client().connection_state() != State::Connected {
-        return Err(RetryError::Unavailable(
-            "not connected to nats-server".into(),
-        ));
+        return Err(RetryError::NotConnected);
     }
     let stream = js
         .get_stream_no_info(&letter.stream)
         .await
-        .map_err(|e| unavailable(&e))?;
+        .map_err(unavailable)?;
     let original = stream
         .get_raw_message(letter.stream_sequence)
         .await
@@ -270,20 +280,20 @@ pub async fn retry(js: &jetstream::Context, letter: &DeadLetter) -> Result<u64, 
     let stored = js
         .send_publish(original.subject.to_string(), copy)
         .await
-        .map_err(|e| unavailable(&e))?
+        .map_err(unavailable)?
         .into_future()
         .await
-        .map_err(|e| unavailable(&e))?;
+        .map_err(unavailable)?;
     let note = serde_json::json!({ "republishedSequence": stored.sequence }).to_string();
     let record = PublishMessage::build()
         .payload(note.into())
         .message_id(format!("retried-{}", letter.id));
     js.send_publish(retried_subject(letter.id), record)
         .await
-        .map_err(|e| unavailable(&e))?
+        .map_err(unavailable)?
         .into_future()
         .await
-        .map_err(|e| unavailable(&e))?;
+        .map_err(unavailable)?;
     tracing::info!(dead_letter = letter.id, stream = %letter.stream, sequence = stored.sequence,
         "dead letter republished");
     Ok(stored.sequence)

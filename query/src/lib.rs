@@ -18,27 +18,33 @@
 //!   stuck comment says why (the `moderation` field of `/posts`).
 //! - [`dead_letter_routes`]: `POST /deadletters/{id}/retry` and `/deadletters/retry-all`,
 //!   which want a JSON body and refuse a foreign `Origin`.
-//! - [`system`]: the live system view of `GET /system` — services up (NATS services API
-//!   pings), stream sizes, consumer backlogs, dead letters.
+//! - [`system`]: the live system view of `GET /system` — services up, stream sizes,
+//!   consumer backlogs, dead letters.
+//! - [`ping`]: who is up, asked through the NATS services API (`$SRV.PING`).
 //! - [`timeline`]: each comment's event history, hop by hop.
 //! - [`projection`]: the read model — a pure fold of events that reaches the same state
 //!   whatever the order or duplication of delivery (property-tested).
-//! - [`consumers`]: replaying and following the streams into the read model.
+//! - [`consumer`]: replaying and following the streams into the read model (decode → fold →
+//!   announce), and following the dead letters.
 //! - [`live`]: `GET /posts/events`, the server-sent-events stream of read-model changes
 //!   for the web client (a snapshot first, then one event per changed post).
+//! - [`state`]: [`state::AppState`], what routes, consumers, live streams and the system
+//!   watcher share, and how the service reports its health.
 //! - [`routes`]: the HTTP handlers and [`routes::router`].
 //! - [`startup`]: [`startup::Application`] — bind, connect, then serve and consume.
 
 pub mod config;
-pub mod consumers;
+pub mod consumer;
 pub mod dead_letter_routes;
 pub mod dead_letters;
 pub mod gave_up;
 pub mod live;
+pub mod ping;
 pub mod projection;
 pub mod redrive;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod system;
 pub mod timeline;
 

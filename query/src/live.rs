@@ -14,7 +14,7 @@
 use crate::dead_letters::DeadLetters;
 use crate::gave_up;
 use crate::projection::ReadModel;
-use crate::routes::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use bus::{CommentId, PostId};

@@ -181,7 +181,7 @@ pub async fn run(
                     tracing::warn!(dead_letter = letter.id, %error, "cannot re-drive; a person must look");
                     handled.insert(letter.id);
                 }
-                Err(error @ RetryError::Unavailable(_)) => {
+                Err(error) => {
                     // The broker is away: the letters stay due, the next tick tries again.
                     tracing::debug!(dead_letter = letter.id, %error, "re-drive postponed");
                     break;

@@ -1,31 +1,23 @@
-//! Building and running the service: serve HTTP while replaying, then following, the
-//! streams into the read model; watch the system for `/system`; re-drive dead letters.
+//! Building and running the service: the shared shell (see `web::shell`) around query's
+//! state and routes, and its work — replaying, then following, the streams into the read
+//! model; following the dead letters; re-driving them; watching the system for `/system`.
 
 use crate::config::Settings;
-use crate::consumers::{follow_dead_letters, follow_into, start_over, STREAMS};
-use crate::dead_letters::DeadLetters;
-use crate::live::Changes;
-use crate::projection::ReadModel;
-use crate::routes::{router, AppState};
+use crate::consumer::{follow_dead_letters, follow_into, start_over, STREAMS};
+use crate::routes::router;
+use crate::state::{AppState, INSTANCE_KEY};
 use async_nats::jetstream;
 use bus::progress::Progress;
 use futures::future::join_all;
-use parking_lot::RwLock;
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
 use tokio_util::sync::CancellationToken;
-
-/// The NATS services API metadata key under which each query instance names itself.
-const INSTANCE_KEY: &str = "instance";
+use web::Shell;
 
 /// Refuses to start if a running query instance already uses the consumer name `instance`:
 /// this one would delete and recreate its consumers, and the two would then split the
 /// events between them, each with half a read model.
 async fn refuse_a_twin(client: &async_nats::Client, instance: &str) -> anyhow::Result<()> {
-    let running = bus::discovery::ping_service(client, "query", Duration::from_millis(500)).await;
+    let running = crate::ping::ping_service(client, "query", Duration::from_millis(500)).await;
     if let Some(twin) = running
         .iter()
         .find(|p| p.metadata.get(INSTANCE_KEY).map(String::as_str) == Some(instance))
@@ -41,56 +33,36 @@ async fn refuse_a_twin(client: &async_nats::Client, instance: &str) -> anyhow::R
 }
 
 pub struct Application {
-    listener: TcpListener,
-    port: u16,
-    instance: String,
+    shell: Shell,
     state: AppState,
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let service = &settings.service;
-        let (listener, port) = web::server::bind(&service.host, service.port).await?;
-        let instance = settings.instance_name(port);
-        let client = bus::connect::connect_and_wait_for(&service.bus, &STREAMS).await;
-        refuse_a_twin(&client, &instance).await?;
-        let js = jetstream::new(client);
+        let shell = Shell::open(service, &STREAMS).await?;
+        let instance = settings.instance_name(shell.port());
+        refuse_a_twin(&shell.client(), &instance).await?;
+        let js = jetstream::new(shell.client());
         let retries = crate::dead_letters::retry_connection(&service.bus).await;
         for stream in STREAMS {
             start_over(&js, stream, &instance).await;
         }
-        let dead_letters = Arc::new(RwLock::new(DeadLetters::new(settings.redrive.clone())));
-        let state = AppState {
-            js,
-            retries,
-            model: Arc::new(RwLock::new(ReadModel::default())),
-            progress: STREAMS.iter().map(|s| (*s, Progress::new())).collect(),
-            changes: Changes::new(dead_letters.clone()),
-            dead_letters,
-            system: watch::Sender::new(Arc::from("")),
-            shutdown: CancellationToken::new(),
-            live_clients: Arc::new(Semaphore::new(settings.max_live_clients)),
-        };
-        Ok(Application {
-            listener,
-            port,
-            instance,
-            state,
-        })
+        let state = AppState::new(js, retries, instance, &settings);
+        Ok(Application { shell, state })
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.shell.port()
     }
 
-    /// This service's NATS connection. A crash closes it; an in-process test that "kills"
-    /// the service closes it too, so the broker sees what it would see after a crash.
+    /// This service's NATS connection (see [`Shell::client`]).
     pub fn nats_client(&self) -> async_nats::Client {
-        self.state.js.client()
+        self.shell.client()
     }
 
     pub async fn run_until_stopped(mut self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        tracing::info!(port = self.port, instance = %self.instance, "query listening; replaying");
+        tracing::info!(instance = %self.state.instance, "query replaying");
         // Handlers (the live streams) must also end on this stop signal.
         self.state.shutdown = shutdown.clone();
         let state = &self.state;
@@ -99,7 +71,7 @@ impl Application {
             follow_into(
                 state.js.clone(),
                 *stream,
-                self.instance.clone(),
+                state.instance.clone(),
                 state.model.clone(),
                 state.changes.clone(),
                 progress.clone(),
@@ -138,25 +110,11 @@ impl Application {
                     "replay caught up; ready"),
             }
         };
-        let metadata = HashMap::from([(INSTANCE_KEY.to_owned(), self.instance.clone())]);
-        let announce = bus::discovery::announce_with(
-            state.js.client(),
-            "query",
-            metadata,
-            shutdown.clone(),
-            || crate::routes::status(state).1,
-        );
-        let serve = web::server::serve(self.listener, router(state.clone()), shutdown.clone());
-        let (served, ..) = tokio::join!(
-            serve,
-            consumers,
-            dead_letters,
-            redrive,
-            system,
-            announce_ready,
-            announce
-        );
-        served?;
-        Ok(())
+        let work = async {
+            tokio::join!(consumers, dead_letters, redrive, system, announce_ready);
+        };
+        let router = router(state.clone());
+        let state = self.state.clone();
+        self.shell.run(state, router, work, shutdown.clone()).await
     }
 }

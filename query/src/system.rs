@@ -65,7 +65,7 @@ pub async fn look(js: &jetstream::Context, dead_letters: &RwLock<DeadLetters>) -
     let client = js.client();
     let connected = client.connection_state() == State::Connected;
     let mut instances = if connected {
-        bus::discovery::ping_all(&client, PING_WAIT).await
+        crate::ping::ping_all(&client, PING_WAIT).await
     } else {
         Default::default()
     };

@@ -81,7 +81,10 @@ impl Health {
 pub fn app<S: ServiceState>(state: S, gated: Router<S>, open: Router<S>) -> Router {
     // (axum refuses a route layer on a router without routes: moderation gates nothing.)
     let gated = match gated.has_routes() {
-        true => gated.route_layer(middleware::from_fn_with_state(state.clone(), ready_gate::<S>)),
+        true => gated.route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            ready_gate::<S>,
+        )),
         false => gated,
     };
     let routes = gated
@@ -91,7 +94,11 @@ pub fn app<S: ServiceState>(state: S, gated: Router<S>, open: Router<S>) -> Rout
     crate::server::with_middleware(routes)
 }
 
-async fn ready_gate<S: ServiceState>(State(state): State<S>, request: Request, next: Next) -> Response {
+async fn ready_gate<S: ServiceState>(
+    State(state): State<S>,
+    request: Request,
+    next: Next,
+) -> Response {
     if !state.is_ready() {
         return ApiError::starting().into_response();
     }
@@ -151,7 +158,10 @@ mod tests {
         let state = Flag::default();
         let (status, body) = get(&state, "/things").await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-        assert!(body["error"].as_str().unwrap_or_default().contains("starting"));
+        assert!(body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("starting"));
         let (status, _) = get(&state, "/open").await;
         assert_eq!(status, StatusCode::OK);
         let (status, body) = get(&state, "/health").await;

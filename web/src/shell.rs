@@ -55,7 +55,7 @@ impl Shell {
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
         tracing::info!(port = self.port, "{} listening", S::NAME);
-        let announce = bus::discovery::announce_with(
+        let announce = bus::discovery::announce(
             self.client,
             S::NAME,
             state.metadata(),

@@ -3,7 +3,7 @@
 //! reads the same streams.
 //!
 //! The streams get N events that query reads (N = 100k and 1M, counted over the streams in
-//! `query::consumers::STREAMS`), in posts of ten comments, each comment created, moderated
+//! `query::consumer::STREAMS`), in posts of ten comments, each comment created, moderated
 //! and updated. The query binary is started cold and timed until `/health` answers 200 (it does
 //! only once the replay has caught up). The baseline, in the same repeat, is an ordered
 //! consumer per stream — JetStream's "read the log" primitive: no acks, flow controlled,
@@ -31,7 +31,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// The streams query replays, taken from query itself so the baseline reads the same.
-const READ: [StreamDef; query::consumers::STREAMS.len()] = query::consumers::STREAMS;
+const READ: [StreamDef; query::consumer::STREAMS.len()] = query::consumer::STREAMS;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Replay {

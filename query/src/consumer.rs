@@ -1,4 +1,9 @@
-//! Replaying and following the streams into the read model.
+//! Replaying and following the streams into the read model: query's consumers.
+//!
+//! The same steps as every consumer here, for a projection: decode (in `bus`) → handle: fold
+//! the event into the read model ([`ReadModel::apply`], pure, and it names the post that
+//! changed) → interpret: announce that post to live clients ([`Changes::announce`]) → ack
+//! (in `bus`, batched). A projection cannot fail, so there is nothing to retry.
 //!
 //! POSTS, COMMENTS and MODERATION each have a durable consumer named after this instance.
 //! On every start the old consumer is deleted and a fresh one created from the first
@@ -21,7 +26,7 @@ use async_nats::jetstream::stream::ConsumerErrorKind;
 use bus::consume::{consume, Durable, Outcome};
 use bus::deadletters::Record;
 use bus::progress::Progress;
-use bus::StreamDef;
+use bus::{Event, StreamDef};
 use parking_lot::RwLock;
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,13 +75,19 @@ pub async fn follow_into(
     let mut durable = Durable::new(stream, &name, None).with_batched_acks(ACK_EVERY);
     durable.config.inactive_threshold = FORGET_AFTER;
     consume(js, durable, Some(progress), shutdown, |event, _delivery| {
-        let mut model = model.write();
-        if let Some(post) = model.apply(&event) {
-            changes.announce(&model, post);
-        }
-        std::future::ready(Outcome::Done)
+        std::future::ready(on_event(&event, &model, &changes))
     })
     .await
+}
+
+/// One event: folded into the model; the post it changed, if any, announced.
+fn on_event(event: &Event, model: &RwLock<ReadModel>, changes: &Changes) -> Outcome {
+    // Announced under the same write lock, so live clients see changes in stream order.
+    let mut model = model.write();
+    if let Some(post) = model.apply(event) {
+        changes.announce(&model, post);
+    }
+    Outcome::Done
 }
 
 /// Follows DEADLETTERS into `letters` until `shutdown`; a letter about a comment changes
