@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_answer_503_while_the_broker_is_down_and_work_again_after() {
-    let mut system = TestSystem::start().await;
+    // A message the server had handed to query's consumer just before it died never
+    // arrives; the server hands it out again after the ack wait. Short here, so the test
+    // can wait for it.
+    let mut system = TestSystem::start_configured(|s| s.ack_wait = Duration::from_secs(2)).await;
     let post = system.create_post("before the outage").await;
 
     system.nats.stop();
@@ -58,8 +61,9 @@ async fn writes_answer_503_while_the_broker_is_down_and_work_again_after() {
     };
     let comment = system.create_comment(&second, "we are back").await;
     let posts = system
-        .query_until("the new comment approved", |p| {
-            statuses(p).get(&comment).is_some_and(|s| s == "approved")
+        .query_until("both posts, the new comment approved", |p| {
+            let approved = statuses(p).get(&comment).is_some_and(|s| s == "approved");
+            approved && p.as_array().map(Vec::len) == Some(2)
         })
         .await;
     // Exactly the two acknowledged posts exist; the 503s wrote nothing.
