@@ -24,7 +24,7 @@ pub fn router(state: AppState) -> Router {
         .route("/system", get(system))
         .route("/system/events", get(live::system_events))
         .merge(crate::dead_letter_routes::routes(
-            web::server::allowed_origins(),
+            web::cors::allowed_origins(),
         ));
     web::service::app(state, gated, open)
 }

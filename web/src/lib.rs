@@ -21,7 +21,9 @@
 //! - [`server`]: binding, the middleware every service wants (JSON 404/405, body limit and
 //!   timeout, CORS, tracing), and serving — with a time limit on headers — until the stop
 //!   signal.
+//! - [`cors`]: which origins may call the services from a browser (`FRONTEND_ORIGINS`).
 
+pub mod cors;
 pub mod error;
 pub mod json;
 pub mod request;

@@ -4,7 +4,7 @@
 use crate::error::ApiError;
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderName, HeaderValue, Method};
+use axum::http::HeaderName;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -13,7 +13,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -55,53 +54,8 @@ pub fn with_middleware(router: Router) -> Router {
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyTimeoutLayer::new(READ_TIMEOUT))
-        .layer(cors())
+        .layer(crate::cors::layer())
         .layer(TraceLayer::new_for_http())
-}
-
-/// The origins `FRONTEND_ORIGINS` allows (comma separated; default the web client on port
-/// 3000), or `None` for `*`: any origin.
-pub fn allowed_origins() -> Option<Vec<HeaderValue>> {
-    origins_from(&origins_setting())
-}
-
-/// `FRONTEND_ORIGINS`, or the web client's origin on port 3000.
-fn origins_setting() -> String {
-    std::env::var("FRONTEND_ORIGINS")
-        .unwrap_or_else(|_| "http://127.0.0.1:3000,http://localhost:3000".into())
-}
-
-/// The origins a `FRONTEND_ORIGINS` value names; `None` if it says `*`.
-fn origins_from(origins: &str) -> Option<Vec<HeaderValue>> {
-    if origins.split(',').any(|origin| origin.trim() == "*") {
-        return None;
-    }
-    let list = origins
-        .split(',')
-        .filter_map(|origin| HeaderValue::from_str(origin.trim()).ok())
-        .filter(|origin| !origin.is_empty())
-        .collect();
-    Some(list)
-}
-
-/// The web client is served from its own origin (port 3000) and calls the services
-/// directly, so the browser needs CORS permission — for that origin only, not for every
-/// page on the web. `FRONTEND_ORIGINS` (comma separated) overrides the default; `*` allows
-/// every origin (no credentials are involved, so that is a choice, not a hole).
-fn cors() -> CorsLayer {
-    cors_from(&origins_setting())
-}
-
-fn cors_from(origins: &str) -> CorsLayer {
-    // (tower-http panics when handed `*` in a list: it must be `AllowOrigin::any`.)
-    let origins = match origins_from(origins) {
-        Some(list) => AllowOrigin::list(list),
-        None => AllowOrigin::any(),
-    };
-    CorsLayer::new()
-        .allow_origin(origins)
-        .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE, IDEMPOTENCY_KEY])
 }
 
 /// Serves `router` on `listener` until `shutdown`, then lets in-flight requests finish.
@@ -230,18 +184,6 @@ mod tests {
             .await
             .expect("answers");
         assert_eq!(response.status(), StatusCode::OK);
-    }
-
-    #[test]
-    fn a_wildcard_origin_allows_every_origin_instead_of_panicking() {
-        assert_eq!(origins_from("*"), None);
-        assert_eq!(origins_from("http://a:1, *").map(|o| o.len()), None);
-        assert_eq!(
-            origins_from("http://a:1, http://b:2").map(|o| o.len()),
-            Some(2)
-        );
-        // What used to panic inside tower-http:
-        let _ = cors_from("*");
     }
 
     /// Serves `app()` on a free port until the returned token is cancelled.
