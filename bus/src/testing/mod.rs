@@ -7,6 +7,10 @@
 //! including file, so the copy sits beside it), and it gets every user's password in its
 //! environment, exactly as `make run` starts it.
 
+mod cluster;
+
+pub use cluster::TestCluster;
+
 use crate::auth;
 use crate::config::BusConfig;
 use std::net::{TcpListener, TcpStream};
@@ -108,22 +112,7 @@ impl TestNats {
 
     /// Creates the streams, as `admin`, the one privileged path (`crate::provision`).
     pub fn provision(&self) {
-        let config = self.bus_config(auth::ADMIN);
-        // Its own thread and runtime: this is called from sync code and from async tests
-        // alike, and a runtime cannot block inside another.
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime to provision with");
-            runtime.block_on(crate::provision::connect_and_provision(
-                &config,
-                Duration::from_secs(20),
-            ))
-        })
-        .join()
-        .expect("the provisioning thread finishes")
-        .expect("the test broker's streams are provisioned");
+        provision_with(self.bus_config(auth::ADMIN), Duration::from_secs(20));
     }
 
     /// What the server has logged so far (permission violations among it).
@@ -163,21 +152,40 @@ impl TestNats {
                 )
             });
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "nats-server did not start on port {}",
-                self.port
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_for_port(self.port, Duration::from_secs(15));
     }
 }
 
 impl Drop for TestNats {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Provisions the streams with `config` (the admin's), from sync code and async tests
+/// alike: its own thread and runtime, since a runtime cannot block inside another.
+fn provision_with(config: BusConfig, patience: Duration) {
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime to provision with");
+        runtime.block_on(crate::provision::connect_and_provision(&config, patience))
+    })
+    .join()
+    .expect("the provisioning thread finishes")
+    .expect("the test broker's streams are provisioned");
+}
+
+/// Waits until something accepts connections on `port`.
+fn wait_for_port(port: u16, patience: Duration) {
+    let deadline = Instant::now() + patience;
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "nats-server did not start on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

@@ -1,0 +1,172 @@
+//! A NATS node lost under write load: SIGKILL the node that leads COMMENTS while clients
+//! write comments through two comments instances, and one of three moderation instances
+//! crashes too. Writes continue after the election; every acknowledged comment is stored,
+//! moderated and shown exactly once, by two query instances that agree.
+
+use crate::helpers::{eventually, statuses, ClusterSystem, Kind};
+use bus::StreamDef;
+use serde_json::json;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+/// How long the writers write.
+const WRITE_FOR: Duration = Duration::from_secs(8);
+const WRITERS: usize = 4;
+
+/// What the writers saw: each key's comment id, and when each write was acknowledged.
+#[derive(Default)]
+struct Seen {
+    ids: HashMap<String, String>,
+    acked_at: Vec<Instant>,
+    refused: usize,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn losing_the_stream_leader_under_load_loses_and_duplicates_nothing() {
+    let mut system = ClusterSystem::start();
+    let posts = system.start_instance(Kind::Posts).await;
+    let comment_instances = [
+        system.start_instance(Kind::Comments).await,
+        system.start_instance(Kind::Comments).await,
+    ];
+    let mut moderators = Vec::new();
+    for _ in 0..3 {
+        moderators.push(system.start_instance(Kind::Moderation).await);
+    }
+    let query_a = system.start_instance(Kind::Query("query-a")).await;
+    let query_b = system.start_instance(Kind::Query("query-b")).await;
+    let post = system.create_post(posts, "under load").await;
+
+    // Writers: each key is retried (on any instance) until it is acknowledged, as a careful
+    // client does; a refusal while the cluster elects a leader is only a delay.
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let started = Instant::now();
+    let urls: Vec<String> = comment_instances
+        .iter()
+        .map(|&i| system.url(i, &format!("/posts/{post}/comments")))
+        .collect();
+    let mut writers = Vec::new();
+    for writer in 0..WRITERS {
+        let (http, urls, seen) = (system.http.clone(), urls.clone(), seen.clone());
+        writers.push(tokio::spawn(async move {
+            let mut n = 0;
+            while started.elapsed() < WRITE_FOR {
+                n += 1;
+                let key = format!("w{writer}-{n}");
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    assert!(attempt < 2000, "{key} was never acknowledged");
+                    let url = &urls[(n + attempt) % urls.len()];
+                    let answer = http
+                        .post(url)
+                        .header("idempotency-key", &key)
+                        .json(&json!({ "content": format!("comment {key}") }))
+                        .send()
+                        .await;
+                    let created = match answer {
+                        Ok(answer) if answer.status() == 201 => {
+                            answer.json::<serde_json::Value>().await.ok()
+                        }
+                        _ => None,
+                    };
+                    if let Some(body) = created {
+                        let id = body["id"].as_str().unwrap_or_default().to_owned();
+                        let mut seen = seen.lock().await;
+                        seen.ids.insert(key.clone(), id);
+                        seen.acked_at.push(Instant::now());
+                        break;
+                    }
+                    seen.lock().await.refused += 1;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+        }));
+    }
+
+    // The faults: a moderation instance crashes, then the COMMENTS leader node.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    system.kill_instance(moderators[0]).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let leader = system
+        .stream_leader(StreamDef::Comments)
+        .await
+        .expect("COMMENTS has a leader");
+    let node = (0..3)
+        .find(|&i| system.cluster.name(i) == leader)
+        .expect("the leader is one of the three nodes");
+    let killed_at = Instant::now();
+    system.cluster.kill_node(node);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    system.cluster.start_node(node);
+
+    for writer in writers {
+        writer.await.expect("a writer does not panic");
+    }
+    let seen = seen.lock().await;
+    let acknowledged: BTreeSet<&String> = seen.ids.values().collect();
+    assert_eq!(acknowledged.len(), seen.ids.len(), "two keys, one comment");
+    let mut after_kill: Vec<Duration> = seen
+        .acked_at
+        .iter()
+        .filter(|t| **t > killed_at)
+        .map(|t| t.duration_since(killed_at))
+        .collect();
+    after_kill.sort();
+    let unavailable = after_kill.first().copied().unwrap_or(WRITE_FOR);
+    eprintln!(
+        "cluster: {} comments acknowledged, {} refusals retried; first write acknowledged {} ms \
+         after the COMMENTS leader ({leader}) was killed",
+        acknowledged.len(),
+        seen.refused,
+        unavailable.as_millis()
+    );
+    assert!(
+        !after_kill.is_empty(),
+        "no write succeeded after the leader was killed"
+    );
+
+    // Each acknowledged comment: shown once, approved, by both query instances, alike.
+    let total = acknowledged.len();
+    for query in [query_a, query_b] {
+        eventually("every acknowledged comment approved", || async {
+            let (_, posts) = system.get(query, "/posts").await;
+            let statuses = statuses(&posts);
+            statuses.len() == total
+                && acknowledged
+                    .iter()
+                    .all(|id| statuses.get(*id).is_some_and(|s| s == "approved"))
+        })
+        .await;
+    }
+    let (_, a) = system.get(query_a, "/posts").await;
+    let (_, b) = system.get(query_b, "/posts").await;
+    assert_eq!(a, b, "two query instances disagree once caught up");
+    // The streams hold each comment once, and one decision per comment: the killed
+    // moderation instance's work was taken over by the others, not done twice.
+    let comments = system.messages(StreamDef::Comments).await;
+    let decisions = system.messages(StreamDef::Moderation).await;
+    assert_eq!(
+        (comments, decisions),
+        (2 * total as u64, total as u64),
+        "COMMENTS holds a CommentCreated and a CommentUpdated per comment"
+    );
+    // And the killed node caught up: it answers with the same stream.
+    let node_url = format!("nats://127.0.0.1:{}", system.cluster.client_port(node));
+    let mut admin = system.cluster.bus_config(bus::auth::ADMIN);
+    admin.servers = vec![node_url];
+    let js = async_nats::jetstream::new(bus::connect::connect(&admin).await);
+    eventually("the restarted node caught up", || async {
+        let Ok(mut stream) = js.get_stream(StreamDef::Comments.name()).await else {
+            return false;
+        };
+        stream.info().await.is_ok_and(|info| {
+            info.cluster
+                .as_ref()
+                .is_some_and(|c| c.replicas.iter().all(|r| r.current) && c.leader.is_some())
+        })
+    })
+    .await;
+}
