@@ -40,7 +40,8 @@ impl RetryPolicy {
 /// A durable pull consumer and how to run it.
 #[derive(Clone, Debug)]
 pub struct Durable {
-    pub stream: StreamDef,
+    /// The stream's name.
+    pub stream: &'static str,
     pub config: pull::Config,
     pub retry: RetryPolicy,
     /// How many entities may be handled at once (1: strictly one message at a time).
@@ -48,12 +49,21 @@ pub struct Durable {
     /// Ack every n-th message (with `AckPolicy::All`, one ack covers all before it); 1:
     /// ack each one.
     pub ack_every: u64,
+    /// The priority group pulls join, when the server pins one instance at a time (see
+    /// [`Durable::with_pinned_group`]).
+    pub pinned_group: Option<String>,
 }
 
 impl Durable {
     /// The durable consumer `name` on `stream`, optionally filtered: explicit acks, the
     /// default retry policy, one message at a time.
     pub fn new(stream: StreamDef, name: &str, filter_subject: Option<String>) -> Durable {
+        Durable::on_stream(stream.name(), name, filter_subject)
+    }
+
+    /// Like [`Durable::new`], on a stream known by name only (a partitioned work stream,
+    /// see [`crate::partitions`]).
+    pub fn on_stream(stream: &'static str, name: &str, filter_subject: Option<String>) -> Durable {
         let retry = RetryPolicy::default();
         let config = pull::Config {
             durable_name: Some(name.to_owned()),
@@ -74,7 +84,21 @@ impl Durable {
             retry,
             concurrency: 1,
             ack_every: 1,
+            pinned_group: None,
         }
+    }
+
+    /// Several instances pull from this consumer, but the server hands its messages to one
+    /// of them at a time: the one it has *pinned* (a NATS priority group with the
+    /// pinned-client policy). The others wait on standby; when the pinned instance stops
+    /// pulling for `takeover_after`, the server pins a standby one. With one message at a
+    /// time, that keeps the consumer's messages in stream order even across instances.
+    pub fn with_pinned_group(mut self, group: &str, takeover_after: Duration) -> Durable {
+        self.config.priority_policy = jetstream::consumer::PriorityPolicy::PinnedClient;
+        self.config.priority_groups = vec![group.to_owned()];
+        self.config.priority_timeout = takeover_after;
+        self.pinned_group = Some(group.to_owned());
+        self
     }
 
     pub fn with_concurrency(mut self, concurrency: usize) -> Durable {

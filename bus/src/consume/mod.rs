@@ -123,7 +123,7 @@ pub async fn consume<H, Fut>(
                 }
                 // Once per outage at warn level; the retries every half second at debug.
                 if !std::mem::replace(&mut complained, true) {
-                    warn!(consumer = %name, stream = durable.stream.name(), %error,
+                    warn!(consumer = %name, stream = durable.stream, %error,
                         "cannot open the consumer; retrying until it works");
                 } else {
                     debug!(consumer = %name, %error, "cannot open the consumer yet");
@@ -136,7 +136,7 @@ pub async fn consume<H, Fut>(
         if let Some(progress) = &progress {
             progress.set_reading(true);
         }
-        info!(consumer = %name, stream = durable.stream.name(), concurrency = durable.concurrency,
+        info!(consumer = %name, stream = durable.stream, concurrency = durable.concurrency,
             "consuming");
         let worker = Worker {
             js: &js,

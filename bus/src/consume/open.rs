@@ -5,6 +5,7 @@ use super::Durable;
 use crate::progress::Progress;
 use async_nats::jetstream::context::{ConsumerInfoError, ConsumerInfoErrorKind};
 use async_nats::jetstream::{self, consumer::pull};
+use std::time::Duration;
 use tracing::info;
 
 /// Whether the settings we choose differ from those the server holds for the consumer.
@@ -14,6 +15,9 @@ fn differs(held: &jetstream::consumer::Config, wanted: &pull::Config) -> bool {
     held.ack_wait != wanted.ack_wait
         || differ(held.max_ack_pending, wanted.max_ack_pending)
         || differ(held.max_deliver, wanted.max_deliver)
+        || held.priority_policy != wanted.priority_policy
+        || held.priority_groups != wanted.priority_groups
+        || held.priority_timeout != wanted.priority_timeout
 }
 
 /// Whether `error` is the server saying "no such consumer".
@@ -30,7 +34,7 @@ pub(super) async fn open(
     durable: &Durable,
     progress: Option<&Progress>,
 ) -> Result<pull::Stream, async_nats::Error> {
-    let handle = js.get_stream(durable.stream.name()).await?;
+    let handle = js.get_stream(durable.stream).await?;
     let name = durable.name();
     let consumer: jetstream::consumer::PullConsumer = match handle.get_consumer(&name).await {
         // Made by an older version, or with another ack wait: bring it to today's settings
@@ -42,7 +46,7 @@ pub(super) async fn open(
         Ok(consumer) => consumer,
         Err(error) if is_not_found(&*error) => {
             let created = handle.create_consumer(durable.config.clone()).await?;
-            info!(consumer = %name, stream = durable.stream.name(),
+            info!(consumer = %name, stream = durable.stream,
                 "created the durable consumer (it did not exist)");
             created
         }
@@ -54,5 +58,17 @@ pub(super) async fn open(
             progress.mark_caught_up();
         }
     }
-    Ok(consumer.messages().await?)
+    let Some(group) = &durable.pinned_group else {
+        return Ok(consumer.messages().await?);
+    };
+    // A pinned client keeps its pin only while it keeps pulling: each pull must end (and
+    // the next begin) well within the takeover time.
+    let expires = (durable.config.priority_timeout / 3).max(Duration::from_millis(300));
+    Ok(consumer
+        .stream()
+        .group(group.clone())
+        .expires(expires)
+        .heartbeat(expires / 3)
+        .messages()
+        .await?)
 }

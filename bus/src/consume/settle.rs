@@ -63,7 +63,7 @@ impl<H> Worker<'_, H> {
             subject: message.subject.to_string(),
             error: error.to_owned(),
         };
-        let subject = note_subject(self.durable.stream.name(), self.name, sequence);
+        let subject = note_subject(self.durable.stream, self.name, sequence);
         let payload = serde_json::to_vec(&note).unwrap_or_default();
         if let Err(error) = message.context.publish(subject, payload.into()).await {
             warn!(%error, "could not leave a dead-letter note");

@@ -146,7 +146,7 @@ where
             MessagesErrorKind::MissingHeartbeat
             | MessagesErrorKind::NoResponders
             | MessagesErrorKind::Pull => {
-                let stream = self.durable.stream.name();
+                let stream = self.durable.stream;
                 match self.js.get_stream_no_info(stream).await {
                     Ok(handle) => handle
                         .consumer_info(self.name)
@@ -158,7 +158,7 @@ where
             _ => false,
         };
         if gone {
-            warn!(consumer = self.name, stream = self.durable.stream.name(), %error,
+            warn!(consumer = self.name, stream = self.durable.stream, %error,
                 "the consumer was deleted under us; creating it again");
         } else {
             debug!(consumer = self.name, %error, "consumer hiccup (the client retries)");
