@@ -31,6 +31,7 @@
 pub mod api;
 pub mod components;
 pub mod config;
+pub mod context;
 pub mod live;
 pub mod model;
 

@@ -10,10 +10,10 @@
 //! each letter says where it stands (the next automatic retry, counted down, or that it
 //! gave up for good and a person must look).
 
-use crate::api::lab::{self, QueryFailure, Retried};
+use crate::api::lab::{self, Retried};
 use crate::components::clock::ticking_now;
-use crate::components::system::SystemFeed;
 use crate::config::Config;
+use crate::context::SystemFeed;
 use crate::model::time;
 use leptos::prelude::*;
 
@@ -71,7 +71,7 @@ fn RetryAll() -> impl IntoView {
     let busy = retry.pending();
     let note = move || match retry.value().get() {
         Some(Ok(all)) => all.text(),
-        Some(Err(failure)) => QueryFailure::retry_text(&failure),
+        Some(Err(failure)) => failure.to_string(),
         None => String::new(),
     };
     let on_click = move |_| {
@@ -130,7 +130,7 @@ fn DeadLetterItem(id: u64) -> impl IntoView {
         _ => None,
     };
     let error = move || match outcome.get() {
-        Some(Err(failure)) => Some(QueryFailure::retry_text(&failure)),
+        Some(Err(failure)) => Some(failure.to_string()),
         _ => None,
     };
     let on_click = move |_| {
