@@ -7,8 +7,8 @@
 //! feed names what it is: a component asks for the [`PostsFeed`] or the [`SystemFeed`].
 //!
 //! Also in context: the [`Config`](crate::config::Config) (where the services are) and the
-//! view on screen, an `RwSignal<`[`Page`](crate::components::nav::Page)`>` (a type of its
-//! own, so it cannot be confused either).
+//! view on screen, a signal of [`Page`](crate::components::nav::Page) (a type of its own,
+//! so it cannot be confused either).
 //!
 //! Both feeds are filled by [`crate::live`], which turns query's event streams into these
 //! signals; the components only read them (and the writes add the user's own items to the

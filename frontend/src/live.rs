@@ -2,8 +2,9 @@
 //! [`PostsFeed`] and a [`SystemFeed`], each with a [`Link`] signal that says whether it is
 //! reachable. (Live data is a signal, not a resource: it is pushed, never asked for.)
 //!
-//! - `/posts/events` ([`follow_posts`]) feeds the [`Board`](crate::model::Board): `snapshot` (the whole list)
-//!   first on every connection, then `post` (one changed post) for each change.
+//! - `/posts/events` ([`follow_posts`]) feeds the [`Board`](crate::model::Board):
+//!   `snapshot` (the whole list) first on every connection, then `post` (one changed post)
+//!   for each change.
 //! - `/system/events` ([`follow_system`]) feeds the lab's [`SystemView`]: one `system`
 //!   event with the whole view on every connection and on every change.
 //!

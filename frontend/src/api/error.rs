@@ -9,6 +9,8 @@
 //! a failed write says the typed text is kept, a failed retry says nothing was retried, a
 //! timeline query has not seen yet says so. Keeping all of that here (rather than in each
 //! component) is what lets an `ErrorBoundary` show `error.to_string()` and be right.
+//!
+//! (Past 300 lines because of its tests: every sentence a person can read is pinned there.)
 
 use std::fmt;
 

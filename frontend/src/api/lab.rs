@@ -105,6 +105,11 @@ mod tests {
     }
 
     #[test]
+    fn a_retry_asks_with_an_empty_json_object() {
+        assert_eq!(serde_json::to_string(&Empty {}).expect("serializes"), "{}");
+    }
+
+    #[test]
     fn reads_a_retry_answer() {
         let json = r#"{"deadLetter":3,"stream":"COMMENTS","republishedSequence":42}"#;
         let r: Retried = serde_json::from_str(json).expect("valid");

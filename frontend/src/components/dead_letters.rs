@@ -9,6 +9,10 @@
 //! Query also retries letters by itself, a bounded number of times with a growing delay;
 //! each letter says where it stands (the next automatic retry, counted down, or that it
 //! gave up for good and a person must look).
+//!
+//! Both buttons are `Action`s: they give "in flight" (`pending`) and the last answer
+//! (`value`) for free. Nothing is refetched after one: query's `/system/events` sends the
+//! letter as retried a moment later, and that live view is what the list reads.
 
 use crate::api::lab::{self, Retried};
 use crate::components::clock::ticking_now;
