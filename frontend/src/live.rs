@@ -11,7 +11,7 @@
 //! Because every (re)connect starts with the whole state, nothing missed while
 //! disconnected is lost, and no "catch up" logic is needed here.
 //!
-//! Reconnecting (the same for both, in [`Follower`]): the browser's `EventSource` retries
+//! Reconnecting (the same for both, in `Follower`): the browser's `EventSource` retries
 //! by itself after a dropped connection (query killed, network blip). It gives up for good
 //! only when an answer is not an event stream — a 503 while query replays its history,
 //! say — and then a new one is opened after a short, growing delay.

@@ -6,7 +6,7 @@
 //! whenever the comment's status changes while it is open (the resource reads the status,
 //! so a change re-runs it) or the learner presses Refresh. `Transition` keeps the chain
 //! on screen while a newer one is on its way, and `ErrorBoundary` says why there is none
-//! (the [`ApiError`](crate::api::ApiError)'s own words).
+//! (the [`ApiError`]'s own words).
 //!
 //! A fetch that comes back short of what the status implies (query reads each stream with
 //! its own consumer, so it can be a hop behind) is followed by another, a little later each
@@ -20,12 +20,19 @@ use crate::model::Status;
 use leptos::prelude::*;
 use std::time::Duration;
 
-/// One answer, with what it was asked for: the follow-ups count fetches per question.
+/// What a fetch asked: the timeline of a comment with this status, after this many
+/// presses of Refresh. A follow-up asks the same question again; a status change or a
+/// Refresh is a new question, and the count of attempts starts again.
+#[derive(Clone, Copy, PartialEq)]
+struct Question {
+    status: Status,
+    refreshes: u32,
+}
+
+/// One answer, with the question it answers and which attempt at it this was (1, 2, …).
 #[derive(Clone)]
 struct Fetched {
-    /// The comment's status when it was asked, and how often Refresh had been pressed.
-    question: (Status, u32),
-    /// The how-many-th fetch for that question (1, 2, …).
+    question: Question,
     attempt: u32,
     answer: Result<Timeline, ApiError>,
 }
@@ -42,12 +49,15 @@ pub fn CommentTimeline(
     let config = expect_context::<Config>();
     let refreshes = RwSignal::new(0u32);
     // Not a signal: counting must not itself make the resource fetch again.
-    let asked = StoredValue::new(None::<((Status, u32), u32)>);
+    let asked = StoredValue::new(None::<(Question, u32)>);
     let timeline = {
         let comment_id = comment_id.clone();
         LocalResource::new(move || {
             // Read here, so that a change of either fetches again.
-            let question = (status.get(), refreshes.get());
+            let question = Question {
+                status: status.get(),
+                refreshes: refreshes.get(),
+            };
             let attempt = match asked.get_value() {
                 Some((previous, n)) if previous == question => n + 1,
                 _ => 1,
@@ -74,7 +84,7 @@ pub fn CommentTimeline(
             let settled = fetched
                 .answer
                 .as_ref()
-                .is_ok_and(|t| t.is_complete_for(fetched.question.0));
+                .is_ok_and(|t| t.is_complete_for(fetched.question.status));
             next_fetch_in_ms(fetched.attempt, settled)
         });
         if let Some(wait) = follow_up {
