@@ -11,17 +11,25 @@
 //!   retries, and what a comment whose moderation gave up says), [`model::timeline`] (a
 //!   comment's event chain) and [`model::time`] (how times and hops are written); and
 //!   [`model::submit_key`], one idempotency key per submit. All unit-tested.
-//! - [`api`]: typed HTTP calls to posts and comments, and their errors worded for people;
-//!   [`api::lab`]: query's timeline and dead-letter retries (one, or all).
+//! - [`api`]: typed HTTP calls, apart from the components: the writes to posts and
+//!   comments, [`api::lab`] (query's timeline and dead-letter retries, one or all), and
+//!   [`api::error`]: the one [`api::ApiError`] every call returns, with the service's HTTP
+//!   status and message, worded for people in one place.
 //! - [`live`]: query's server-sent events (`/posts/events`, `/system/events`) turned into
 //!   signals, with reconnection, and whether each is reachable.
+//! - [`context`]: what the app shares with its components, as typed structs
+//!   ([`context::PostsFeed`], [`context::SystemFeed`]) rather than bare signals.
 //! - [`components`]: the page in small pieces — [`components::app`] (the whole page), `nav`
 //!   (the Posts and System views, named in the URL's fragment), `posts` (new-post form and
 //!   the list), `post_card`, `comments` (each with a timeline toggle, and `gave_up`: why
-//!   moderation gave up, counted down by the `clock`), `timeline`,
-//!   `text_form` (the one input-and-button form both writes use), `banner` (read side
-//!   status), `system` (the System view) and `dead_letters` (its list, with Retry and
-//!   Retry all).
+//!   moderation gave up, counted down by the `clock`), `timeline` (a `LocalResource` under
+//!   `Transition` and `ErrorBoundary`), `text_form` (the one input-and-button form both
+//!   writes use, its submit an `Action`), `banner` (read side status), `system` (the System
+//!   view) and `dead_letters` (its list, with Retry and Retry all, each an `Action`).
+//!
+//! How data moves, the Leptos way: what is pushed (query's events) is a signal; what is
+//! asked for (a timeline, the configuration) is a resource read under `Suspense` or
+//! `Transition`; what changes something (a post, a comment, a retry) is an action.
 //!
 //! Reads and writes take different roads on purpose, as in the course this app teaches:
 //! a write answers once the event is in JetStream, and the read side catches up a moment
@@ -31,6 +39,7 @@
 pub mod api;
 pub mod components;
 pub mod config;
+pub mod context;
 pub mod live;
 pub mod model;
 

@@ -1,22 +1,25 @@
-//! Live reads: query's server-sent-event streams, turned into signals, each with a
-//! [`Link`] signal that says whether it is reachable.
+//! Live reads: query's server-sent-event streams, turned into the signals of a
+//! [`PostsFeed`] and a [`SystemFeed`], each with a [`Link`] signal that says whether it is
+//! reachable. (Live data is a signal, not a resource: it is pushed, never asked for.)
 //!
-//! - `/posts/events` ([`follow_posts`]) feeds the [`Board`]: `snapshot` (the whole list)
-//!   first on every connection, then `post` (one changed post) for each change.
+//! - `/posts/events` ([`follow_posts`]) feeds the [`Board`](crate::model::Board):
+//!   `snapshot` (the whole list) first on every connection, then `post` (one changed post)
+//!   for each change.
 //! - `/system/events` ([`follow_system`]) feeds the lab's [`SystemView`]: one `system`
 //!   event with the whole view on every connection and on every change.
 //!
 //! Because every (re)connect starts with the whole state, nothing missed while
 //! disconnected is lost, and no "catch up" logic is needed here.
 //!
-//! Reconnecting (the same for both, in [`Follower`]): the browser's `EventSource` retries
+//! Reconnecting (the same for both, in `Follower`): the browser's `EventSource` retries
 //! by itself after a dropped connection (query killed, network blip). It gives up for good
 //! only when an answer is not an event stream — a 503 while query replays its history,
 //! say — and then a new one is opened after a short, growing delay.
 
+use crate::context::{PostsFeed, SystemFeed};
 use crate::model::system::SystemView;
 pub use crate::model::Link;
-use crate::model::{Board, Post};
+use crate::model::Post;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
@@ -35,8 +38,9 @@ const MAX_RETRY_MS: u32 = 5_000;
 /// What to do with one named event's text; `Err` says why it was ignored.
 type Handler = Box<dyn Fn(&str) -> Result<(), String>>;
 
-/// Follows `{query}/posts/events` into `board` for the life of the page.
-pub fn follow_posts(query_base: &str, board: RwSignal<Board>, link: RwSignal<Link>) {
+/// Follows `{query}/posts/events` into the feed's board for the life of the page.
+pub fn follow_posts(query_base: &str, feed: PostsFeed) {
+    let PostsFeed { board, link } = feed;
     let shown_once = Rc::new(Cell::new(false));
     let on_snapshot: Handler = Box::new(move |text| {
         let posts: Vec<Post> = serde_json::from_str(text).map_err(|e| e.to_string())?;
@@ -63,8 +67,9 @@ pub fn follow_posts(query_base: &str, board: RwSignal<Board>, link: RwSignal<Lin
     );
 }
 
-/// Follows `{query}/system/events` into `view` for the life of the page.
-pub fn follow_system(query_base: &str, view: RwSignal<Option<SystemView>>, link: RwSignal<Link>) {
+/// Follows `{query}/system/events` into the feed's view for the life of the page.
+pub fn follow_system(query_base: &str, feed: SystemFeed) {
+    let SystemFeed { view, link } = feed;
     let on_system: Handler = Box::new(move |text| {
         let system = SystemView::from_json(text).map_err(|e| e.to_string())?;
         view.set(Some(system));

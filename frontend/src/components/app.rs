@@ -5,30 +5,30 @@
 use crate::components::banner::{LinkStatus, ReadSideBanner};
 use crate::components::nav::{current_page, Page, PageLinks};
 use crate::components::posts::{NewPost, PostList};
-use crate::components::system::{SystemFeed, SystemPage};
+use crate::components::system::SystemPage;
 use crate::config::Config;
-use crate::live::{self, Link};
-use crate::model::Board;
+use crate::context::{PostsFeed, SystemFeed};
+use crate::live;
 use leptos::prelude::*;
 
 #[component]
 pub fn App() -> impl IntoView {
-    let board = RwSignal::new(Board::default());
-    let link = RwSignal::new(Link::Connecting);
+    let posts = PostsFeed::default();
     let system = SystemFeed::default();
     let page = current_page();
-    provide_context(board);
-    provide_context(link);
+    provide_context(posts);
     provide_context(system);
     provide_context(page);
 
     // The service addresses come from `/config.json` (same origin, so this is quick);
-    // nothing can be read or written before they are known.
+    // nothing can be read or written before they are known. A resource read under
+    // `Suspense`: "Loading…" until it is there, then the content, once (the resource is
+    // never fetched again).
     let config = LocalResource::new(Config::load);
 
     // The header's status speaks for the view on screen.
     let shown_link = Signal::derive(move || match page.get() {
-        Page::Posts => link.get(),
+        Page::Posts => posts.link.get(),
         Page::System => system.link.get(),
     });
     view! {
@@ -40,10 +40,12 @@ pub fn App() -> impl IntoView {
             </div>
         </header>
         <main class="wrap">
-            {move || match config.get() {
-                Some(config) => view! { <Content config /> }.into_any(),
-                None => view! { <p class="empty">"Loading…"</p> }.into_any(),
-            }}
+            <Suspense fallback=|| view! { <p class="empty">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let config = config.await;
+                    view! { <Content config /> }
+                })}
+            </Suspense>
         </main>
         <footer class="wrap site-footer">
             "Reads come from the query service, live; posts and comments are written to their own services."
@@ -57,7 +59,7 @@ pub fn App() -> impl IntoView {
 fn Content(config: Config) -> impl IntoView {
     let page = expect_context::<RwSignal<Page>>();
     let system = expect_context::<SystemFeed>();
-    live::follow_posts(&config.query, expect_context(), expect_context());
+    live::follow_posts(&config.query, expect_context::<PostsFeed>());
     // The system stream is opened the first time the System view is shown (most visits
     // never need it), then kept, so the view is current whenever it is looked at again.
     let query = config.query.clone();
@@ -67,7 +69,7 @@ fn Content(config: Config) -> impl IntoView {
         }
         let wanted = page.get() == Page::System;
         if wanted {
-            live::follow_system(&query, system.view, system.link);
+            live::follow_system(&query, system);
         }
         wanted
     });

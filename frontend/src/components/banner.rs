@@ -1,6 +1,7 @@
 //! How the read side is doing, said twice: a small status in the header, and a banner
 //! across the page while query cannot be reached.
 
+use crate::context::PostsFeed;
 use crate::live::Link;
 use leptos::prelude::*;
 
@@ -9,7 +10,7 @@ use leptos::prelude::*;
 /// rather than a blank page.
 #[component]
 pub fn ReadSideBanner() -> impl IntoView {
-    let link = expect_context::<RwSignal<Link>>();
+    let link = expect_context::<PostsFeed>().link;
     view! {
         <Show when=move || link.get() == Link::Down>
             <div id="read-side-banner" class="banner" role="alert">

@@ -5,7 +5,8 @@ use crate::components::gave_up::GaveUpNote;
 use crate::components::text_form::TextForm;
 use crate::components::timeline::CommentTimeline;
 use crate::config::Config;
-use crate::model::{Board, Comment, Status};
+use crate::context::PostsFeed;
+use crate::model::{Comment, Status};
 use leptos::prelude::*;
 
 /// The comments of one post, oldest first. Each shows its content only once approved.
@@ -84,15 +85,13 @@ fn CommentItem(id: String, comments: Signal<Vec<Comment>>) -> impl IntoView {
 #[component]
 pub fn CommentForm(post_id: String) -> impl IntoView {
     let config = expect_context::<Config>();
-    let board = expect_context::<RwSignal<Board>>();
+    let board = expect_context::<PostsFeed>().board;
     let input_id = format!("comment-{post_id}");
     let submit = move |content: String, key: String| {
         let config = config.clone();
         let post_id = post_id.clone();
         async move {
-            let created = api::create_comment(&config, &post_id, &content, &key)
-                .await
-                .map_err(|e| e.to_string())?;
+            let created = api::create_comment(&config, &post_id, &content, &key).await?;
             board.update(|b| b.add_own_comment(&created.post_id, created.id, created.content));
             Ok(())
         }

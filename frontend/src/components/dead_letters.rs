@@ -9,11 +9,15 @@
 //! Query also retries letters by itself, a bounded number of times with a growing delay;
 //! each letter says where it stands (the next automatic retry, counted down, or that it
 //! gave up for good and a person must look).
+//!
+//! Both buttons are `Action`s: they give "in flight" (`pending`) and the last answer
+//! (`value`) for free. Nothing is refetched after one: query's `/system/events` sends the
+//! letter as retried a moment later, and that live view is what the list reads.
 
-use crate::api::lab::{self, QueryFailure, Retried};
+use crate::api::lab::{self, Retried};
 use crate::components::clock::ticking_now;
-use crate::components::system::SystemFeed;
 use crate::config::Config;
+use crate::context::SystemFeed;
 use crate::model::time;
 use leptos::prelude::*;
 
@@ -71,7 +75,7 @@ fn RetryAll() -> impl IntoView {
     let busy = retry.pending();
     let note = move || match retry.value().get() {
         Some(Ok(all)) => all.text(),
-        Some(Err(failure)) => QueryFailure::retry_text(&failure),
+        Some(Err(failure)) => failure.to_string(),
         None => String::new(),
     };
     let on_click = move |_| {
@@ -130,7 +134,7 @@ fn DeadLetterItem(id: u64) -> impl IntoView {
         _ => None,
     };
     let error = move || match outcome.get() {
-        Some(Err(failure)) => Some(QueryFailure::retry_text(&failure)),
+        Some(Err(failure)) => Some(failure.to_string()),
         _ => None,
     };
     let on_click = move |_| {

@@ -1,8 +1,12 @@
-//! The page, in small components. State lives in signals the [`app::App`] provides as
-//! context — the [`Board`](crate::model::Board) and its [`Link`](crate::live::Link), the
-//! [`SystemFeed`](system::SystemFeed) (the System view's data and link), the current
-//! [`Page`](nav::Page) — plus the [`Config`](crate::config::Config); components read what
-//! they need from there.
+//! The page, in small components. What they share, the [`app::App`] provides as typed
+//! context (see [`crate::context`]): the [`PostsFeed`](crate::context::PostsFeed) and the
+//! [`SystemFeed`](crate::context::SystemFeed) that [`crate::live`] fills, the current
+//! [`Page`](nav::Page), and the [`Config`](crate::config::Config). Calls to the services go
+//! through [`crate::api`]: reads that are asked for (a timeline) as a `LocalResource`,
+//! writes (a post, a comment, a retry) as an `Action`.
+//!
+//! Dependencies point one way: `app` → the views → their parts; no module here imports
+//! one that imports it back (the System view's parts share only `crate::context`).
 
 pub mod app;
 pub mod banner;

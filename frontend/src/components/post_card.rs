@@ -1,7 +1,7 @@
 //! One post: its title, its comments, and its add-comment form.
 
 use crate::components::comments::{CommentForm, CommentList};
-use crate::model::Board;
+use crate::context::PostsFeed;
 use leptos::prelude::*;
 
 /// A card that stays mounted for as long as the post exists, and reads its own post from
@@ -9,7 +9,7 @@ use leptos::prelude::*;
 /// every change — and wipe a comment the user is halfway through typing.)
 #[component]
 pub fn PostCard(id: String) -> impl IntoView {
-    let board = expect_context::<RwSignal<Board>>();
+    let board = expect_context::<PostsFeed>().board;
     let post = {
         let id = id.clone();
         Memo::new(move |_| board.with(|b| b.post(&id).cloned()))

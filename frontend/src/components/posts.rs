@@ -4,6 +4,7 @@ use crate::api;
 use crate::components::post_card::PostCard;
 use crate::components::text_form::TextForm;
 use crate::config::Config;
+use crate::context::PostsFeed;
 use crate::live::Link;
 use crate::model::Board;
 use leptos::prelude::*;
@@ -11,13 +12,11 @@ use leptos::prelude::*;
 #[component]
 pub fn NewPost() -> impl IntoView {
     let config = expect_context::<Config>();
-    let board = expect_context::<RwSignal<Board>>();
+    let board = expect_context::<PostsFeed>().board;
     let submit = move |title: String, key: String| {
         let config = config.clone();
         async move {
-            let created = api::create_post(&config, &title, &key)
-                .await
-                .map_err(|e| e.to_string())?;
+            let created = api::create_post(&config, &title, &key).await?;
             board.update(|b| b.add_own_post(created.id, created.title));
             Ok(())
         }
@@ -39,8 +38,7 @@ pub fn NewPost() -> impl IntoView {
 /// Every post, oldest first, as cards.
 #[component]
 pub fn PostList() -> impl IntoView {
-    let board = expect_context::<RwSignal<Board>>();
-    let link = expect_context::<RwSignal<Link>>();
+    let PostsFeed { board, link } = expect_context::<PostsFeed>();
     let ids = Memo::new(move |_| board.with(Board::ids));
     let empty_text = move || match (board.with(Board::is_loaded), link.get()) {
         (true, _) => "No posts yet. Create the first one above.",

@@ -7,27 +7,10 @@
 //! grows; `make start SERVICE=moderation`, and it turns green and the count drains to zero.
 
 use crate::components::dead_letters::DeadLetterList;
+use crate::context::SystemFeed;
 use crate::live::Link;
 use crate::model::system::{instances_text, ServiceCard, Stream, SystemView};
 use leptos::prelude::*;
-
-/// The System view's data, provided as context by the app: query's last view of the
-/// system, and how the page's link to it is doing.
-#[derive(Clone, Copy)]
-pub struct SystemFeed {
-    pub view: RwSignal<Option<SystemView>>,
-    pub link: RwSignal<Link>,
-}
-
-impl Default for SystemFeed {
-    /// Nothing seen yet: made when the page starts, filled once the view is first opened.
-    fn default() -> SystemFeed {
-        SystemFeed {
-            view: RwSignal::new(None),
-            link: RwSignal::new(Link::Connecting),
-        }
-    }
-}
 
 #[component]
 pub fn SystemPage() -> impl IntoView {
@@ -54,7 +37,7 @@ pub fn SystemPage() -> impl IntoView {
                 when=move || looked.get()
                 fallback=move || view! { <p id="system-empty" class="empty">{waiting_text}</p> }
             >
-                <div class="system-body" class:stale=move || !is_current(feed)>
+                <div class="system-body" class:stale=move || !feed.is_current()>
                     <Services />
                     <Streams />
                     <DeadLetterList />
@@ -62,12 +45,6 @@ pub fn SystemPage() -> impl IntoView {
             </Show>
         </section>
     }
-}
-
-fn is_current(feed: SystemFeed) -> bool {
-    let link = feed.link.get();
-    feed.view
-        .with(|v| v.as_ref().is_some_and(|v| v.is_current(link)))
 }
 
 /// Says when what is shown is not the system's state now, and why.

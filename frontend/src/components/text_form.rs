@@ -7,7 +7,7 @@
 //! text again after a failure sends the same idempotency key, so it can never write twice
 //! (see [`crate::model::submit_key`]).
 
-use crate::api::fresh_key;
+use crate::api::{fresh_key, ApiError};
 use crate::model::submit_key::SubmitKeys;
 use leptos::prelude::*;
 use std::future::Future;
@@ -22,13 +22,13 @@ pub fn TextForm<F, Fut>(
     button: &'static str,
     /// Shown when the box is submitted empty.
     empty_message: &'static str,
-    /// Performs the write with the trimmed text and the submit's idempotency key; `Err`
-    /// carries the message to show.
+    /// Performs the write with the trimmed text and the submit's idempotency key; an
+    /// `Err` is shown under the box in its own words (see [`ApiError`]).
     submit: F,
 ) -> impl IntoView
 where
     F: Fn(String, String) -> Fut + 'static,
-    Fut: Future<Output = Result<(), String>> + 'static,
+    Fut: Future<Output = Result<(), ApiError>> + 'static,
 {
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
@@ -49,7 +49,7 @@ where
                         text.set(String::new());
                     }
                 }
-                Err(message) => error.set(Some(message)),
+                Err(failure) => error.set(Some(failure.to_string())),
             }
         }
     });

@@ -2,20 +2,40 @@
 //! its creation started, the service that published it, when, and the time between hops,
 //! plus the correlation id that ties the chain to the request that started it.
 //!
-//! Fetched from query when opened and again whenever the comment's status changes while it
-//! is open. A fetch that comes back short of what the status implies (query reads each
-//! stream with its own consumer, so it can be a hop behind) is repeated a few times, a
-//! little later each time — see [`next_fetch_in_ms`].
+//! The data is a [`LocalResource`]: fetched from query when the panel opens, and again
+//! whenever the comment's status changes while it is open (the resource reads the status,
+//! so a change re-runs it) or the learner presses Refresh. `Transition` keeps the chain
+//! on screen while a newer one is on its way, and `ErrorBoundary` says why there is none
+//! (the [`ApiError`]'s own words).
+//!
+//! A fetch that comes back short of what the status implies (query reads each stream with
+//! its own consumer, so it can be a hop behind) is followed by another, a little later each
+//! time: see [`next_fetch_in_ms`].
 
-use crate::api::lab;
+use crate::api::{lab, ApiError};
 use crate::config::Config;
 use crate::model::time;
-use crate::model::timeline::{next_fetch_in_ms, Timeline};
+use crate::model::timeline::{next_fetch_in_ms, Hop, Timeline};
 use crate::model::Status;
-use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::time::Duration;
+
+/// What a fetch asked: the timeline of a comment with this status, after this many
+/// presses of Refresh. A follow-up asks the same question again; a status change or a
+/// Refresh is a new question, and the count of attempts starts again.
+#[derive(Clone, Copy, PartialEq)]
+struct Question {
+    status: Status,
+    refreshes: u32,
+}
+
+/// One answer, with the question it answers and which attempt at it this was (1, 2, …).
+#[derive(Clone)]
+struct Fetched {
+    question: Question,
+    attempt: u32,
+    answer: Result<Timeline, ApiError>,
+}
 
 #[component]
 pub fn CommentTimeline(
@@ -27,92 +47,97 @@ pub fn CommentTimeline(
     panel_id: String,
 ) -> impl IntoView {
     let config = expect_context::<Config>();
-    let timeline = RwSignal::new(None::<Timeline>);
-    let problem = RwSignal::new(None::<String>);
-    let fetching = RwSignal::new(false);
-
-    // Each run of fetches has a number; a newer run (a status change, Refresh) or closing
-    // the panel makes the older one stop at its next step, and never touch the signals of
-    // a panel that is gone.
-    let run = Arc::new(AtomicU64::new(0));
-    let stop = Arc::clone(&run);
-    on_cleanup(move || {
-        stop.fetch_add(1, Ordering::SeqCst);
-    });
-    let start = {
+    let refreshes = RwSignal::new(0u32);
+    // Not a signal: counting must not itself make the resource fetch again.
+    let asked = StoredValue::new(None::<(Question, u32)>);
+    let timeline = {
         let comment_id = comment_id.clone();
-        move |status: Status| {
-            let this_run = run.fetch_add(1, Ordering::SeqCst) + 1;
-            let run = Arc::clone(&run);
-            let still_mine = move || run.load(Ordering::SeqCst) == this_run;
+        LocalResource::new(move || {
+            // Read here, so that a change of either fetches again.
+            let question = Question {
+                status: status.get(),
+                refreshes: refreshes.get(),
+            };
+            let attempt = match asked.get_value() {
+                Some((previous, n)) if previous == question => n + 1,
+                _ => 1,
+            };
+            asked.set_value(Some((question, attempt)));
             let (config, comment_id) = (config.clone(), comment_id.clone());
-            leptos::task::spawn_local(async move {
-                let _ = fetching.try_set(true);
-                let mut attempt = 0;
-                loop {
-                    attempt += 1;
-                    let answer = lab::timeline(&config, &comment_id).await;
-                    if !still_mine() {
-                        return;
-                    }
-                    let settled = match answer {
-                        Ok(fetched) => {
-                            let complete = fetched.is_complete_for(status);
-                            let _ = timeline.try_set(Some(fetched));
-                            let _ = problem.try_set(None);
-                            complete
-                        }
-                        Err(failure) => {
-                            let _ = problem.try_set(Some(failure.timeline_text()));
-                            false
-                        }
-                    };
-                    let Some(wait) = next_fetch_in_ms(attempt, settled) else {
-                        break;
-                    };
-                    TimeoutFuture::new(wait).await;
-                    if !still_mine() {
-                        return;
-                    }
+            async move {
+                let answer = lab::timeline(&config, &comment_id).await;
+                Fetched {
+                    question,
+                    attempt,
+                    answer,
                 }
-                let _ = fetching.try_set(false);
-            });
-        }
+            }
+        })
     };
-    // Runs when the panel opens and again on every status change.
-    let on_status = start.clone();
-    Effect::new(move |_| on_status(status.get()));
-    let refresh = move |_| start(status.get_untracked());
 
-    let summary = move || timeline.with(|t| t.as_ref().map(Timeline::summary));
-    let correlation = move || timeline.with(|t| t.as_ref().and_then(|t| t.correlation_id.clone()));
+    // After each answer: if it is short of what the status implies, ask again a little
+    // later. The timer belongs to this run of the effect: a newer answer, or closing the
+    // panel, cancels it.
+    Effect::new(move |_| {
+        let follow_up = timeline.with(|fetched| {
+            let fetched = fetched.as_ref()?;
+            let settled = fetched
+                .answer
+                .as_ref()
+                .is_ok_and(|t| t.is_complete_for(fetched.question.status));
+            next_fetch_in_ms(fetched.attempt, settled)
+        });
+        if let Some(wait) = follow_up {
+            let again = move || timeline.refetch();
+            if let Ok(timer) = set_timeout_with_handle(again, Duration::from_millis(wait.into())) {
+                on_cleanup(move || timer.clear());
+            }
+        }
+    });
+
+    let fetching = RwSignal::new(false);
+    let chain = move || {
+        Suspend::new(async move {
+            timeline
+                .await
+                .answer
+                .map(|t| view! { <TimelineChain timeline=t /> })
+        })
+    };
     view! {
         <div class="timeline" id=panel_id data-comment-id=comment_id aria-busy=move || fetching.get().to_string()>
-            {move || summary().map(|s| view! { <p class="timeline-summary">{s}</p> })}
-            <ol class="hops">
-                {move || timeline.with(|t| {
-                    t.as_ref()
-                        .map(|t| t.events.iter().map(hop_view).collect_view())
-                })}
-            </ol>
-            {move || correlation().map(|id| view! {
-                <p class="correlation">"Correlation id " <code>{id}</code></p>
-            })}
+            <Transition fallback=|| problem("Loading the timeline…".to_owned()) set_pending=fetching>
+                <ErrorBoundary fallback=|errors| {
+                    let text = move || errors.with(|e| e.iter().next().map(|(_, e)| e.to_string()).unwrap_or_default());
+                    problem_line(text)
+                }>
+                    {chain}
+                </ErrorBoundary>
+            </Transition>
             <div class="timeline-foot">
-                <p class="timeline-problem" role="status">
-                    {move || match (problem.get(), timeline.with(Option::is_none), fetching.get()) {
-                        (Some(p), _, _) => p,
-                        (None, true, _) => "Loading the timeline…".to_owned(),
-                        _ => String::new(),
-                    }}
-                </p>
-                <button type="button" class="timeline-refresh" on:click=refresh>"Refresh"</button>
+                <button type="button" class="timeline-refresh" on:click=move |_| refreshes.update(|n| *n += 1)>
+                    "Refresh"
+                </button>
             </div>
         </div>
     }
 }
 
-fn hop_view(hop: &crate::model::timeline::Hop) -> impl IntoView {
+/// The chain: a one-line summary, each hop, and the correlation id.
+#[component]
+fn TimelineChain(timeline: Timeline) -> impl IntoView {
+    let summary = timeline.summary();
+    let hops = timeline.events.iter().map(hop_view).collect_view();
+    view! {
+        <p class="timeline-summary">{summary}</p>
+        <ol class="hops">{hops}</ol>
+        {timeline.correlation_id.map(|id| view! {
+            <p class="correlation">"Correlation id " <code>{id}</code></p>
+        })}
+    }
+}
+
+fn hop_view(hop: &Hop) -> impl IntoView {
     view! {
         <li class="hop" data-type=hop.event_type.clone() data-source=hop.source.clone()>
             <span class="hop-type">{hop.event_type.clone()}</span>
@@ -123,4 +148,13 @@ fn hop_view(hop: &crate::model::timeline::Hop) -> impl IntoView {
             </span>
         </li>
     }
+}
+
+/// Why no chain is shown (yet): loading, or what went wrong.
+fn problem(text: String) -> impl IntoView {
+    problem_line(move || text.clone())
+}
+
+fn problem_line(text: impl Fn() -> String + Send + Sync + 'static) -> impl IntoView {
+    view! { <p class="timeline-problem" role="status">{text}</p> }
 }

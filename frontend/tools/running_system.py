@@ -1,0 +1,96 @@
+"""The whole system the browser test drives, on random free ports.
+
+`RunningSystem.start()` starts its own nats-server (random port, temporary store, the
+repository's users from nats/auth.conf), provisions the streams, starts the four services
+(target/$SERVICES_PROFILE) and the frontend server, then chromedriver and a headless
+Chromium session. It never clashes with a `make run` beside it. A scenario restarts or
+kills a service through `start_service` and `procs.kill`; `stop()` stops everything this
+started, pass or fail.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from browser_kit import CHROMEDRIVER, Browser, Processes, free_port, http_status, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+DIST = ROOT / "frontend" / "dist"
+# The services' binaries: target/debug unless SERVICES_PROFILE says otherwise.
+SERVICES = ROOT / "target" / os.environ.get("SERVICES_PROFILE", "release")
+NATS_SERVER = Path(os.environ.get("NATS_SERVER", ROOT / ".tools" / "nats" / "bin" / "nats-server"))
+SERVICE_NAMES = ("posts", "comments", "moderation", "query")
+
+
+def missing_pieces() -> list[Path]:
+    """What must be built before the test can run (scripts/frontend.sh test builds it)."""
+    needed = [NATS_SERVER, *(SERVICES / s for s in (*SERVICE_NAMES, "provision")), DIST / "index.html"]
+    return [path for path in needed if not Path(path).exists()]
+
+
+class RunningSystem:
+    def __init__(self, logs: Path):
+        self.scratch = Path(tempfile.mkdtemp(prefix="blog-browser-test-"))
+        self.procs = Processes(logs)
+        self.browser: Browser | None = None
+        self.nats_port = free_port()
+        self.ports = {name: free_port() for name in (*SERVICE_NAMES, "frontend")}
+        self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
+        self.origin = self.urls["frontend"]
+
+    def start(self) -> Browser:
+        self._start_nats()
+        for name in SERVICE_NAMES:
+            self.start_service(name)
+        for name in SERVICE_NAMES:
+            self.healthy(name)
+        self.procs.start("frontend", [sys.executable, str(ROOT / "frontend" / "tools" / "serve.py")], {
+            "FRONTEND_HOST": "127.0.0.1", "FRONTEND_PORT": str(self.ports["frontend"]), "FRONTEND_DIST": str(DIST),
+            "POSTS_URL": self.urls["posts"], "COMMENTS_URL": self.urls["comments"], "QUERY_URL": self.urls["query"],
+        })
+        wait_until("the frontend server", lambda: http_status(f"{self.origin}/config.json") == 200, 20)
+
+        driver_port = free_port()
+        self.procs.start("chromedriver", [CHROMEDRIVER, f"--port={driver_port}"])
+        wait_until("chromedriver", lambda: http_status(f"http://127.0.0.1:{driver_port}/status") == 200, 20)
+        self.browser = Browser(f"http://127.0.0.1:{driver_port}", self.scratch / "profile")
+        return self.browser
+
+    def _start_nats(self):
+        # The repository's users and permissions (nats/auth.conf), as `make run` has them: each
+        # password from the environment or its lab default, the streams provisioned as admin.
+        for user in ("posts", "comments", "moderation", "query", "admin", "learner"):
+            os.environ.setdefault(f"NATS_PASSWORD_{user.upper()}", f"lab-{user}")
+        shutil.copy(ROOT / "nats" / "auth.conf", self.scratch / "auth.conf")
+        (self.scratch / "nats.conf").write_text(f"listen: 127.0.0.1:{self.nats_port}\n"
+                                                f"jetstream {{ store_dir: {json.dumps(str(self.scratch / 'jetstream'))} }}\n"
+                                                "include auth.conf\n")
+        self.procs.start("nats", [str(NATS_SERVER), "-c", str(self.scratch / "nats.conf")])
+        wait_until("nats-server to listen",
+                   lambda: socket.create_connection(("127.0.0.1", self.nats_port), 1).close() or True, 20)
+        subprocess.run([str(SERVICES / "provision")], check=True, timeout=60,
+                       env={**os.environ, "NATS_URL": f"nats://127.0.0.1:{self.nats_port}"})
+
+    def start_service(self, name: str, env: dict | None = None):
+        self.procs.start(name, [str(SERVICES / name)], {
+            "HOST": "127.0.0.1", "PORT": str(self.ports[name]), "NATS_URL": f"nats://127.0.0.1:{self.nats_port}",
+            "FRONTEND_ORIGINS": self.origin, "QUERY_INSTANCE": "browser_test", "RUST_LOG": "info",
+            # One automatic retry, too late to happen during the test: the page shows it
+            # scheduled, and the manual Retry and Retry all are what the test presses.
+            "QUERY_REDRIVE": "5m",
+            **(env or {}),
+        })
+
+    def healthy(self, name: str, timeout: float = 60):
+        wait_until(f"{name} /health", lambda: http_status(f"{self.urls[name]}/health") == 200, timeout)
+
+    def stop(self):
+        if self.browser is not None:
+            self.browser.quit()
+        self.procs.stop_all()
+        shutil.rmtree(self.scratch, ignore_errors=True)
