@@ -25,6 +25,9 @@
 //! - [`consume`]: the durable consumer loop — decode, hand to the service, ack after the work;
 //!   bounded retries with backoff, dead letters, and ordered parallelism (serial per entity,
 //!   parallel across entities).
+//! - [`partitions`]: ordered parallelism across instances — a work stream whose subjects
+//!   carry a partition number (NATS's partition function), one consumer per partition,
+//!   each pulled by one instance at a time.
 //! - [`deadletters`]: the DEADLETTERS stream, which captures JetStream's own advisories about
 //!   messages a consumer gave up on.
 //! - [`discovery`]: registering with the NATS services API, and pinging who is up.
@@ -43,6 +46,7 @@ pub mod event;
 pub mod follow;
 pub mod ids;
 pub mod lookup;
+pub mod partitions;
 pub mod progress;
 pub mod provision;
 pub mod publish;

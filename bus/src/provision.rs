@@ -13,12 +13,16 @@ use async_nats::jetstream::{self, context::CreateStreamError};
 use std::time::Duration;
 use tracing::{info, warn};
 
-/// Creates POSTS, COMMENTS and MODERATION if missing, and creates *or updates* DEADLETTERS
-/// (its subjects have grown since its first version).
+/// Creates POSTS, COMMENTS and MODERATION if missing, creates *or updates* DEADLETTERS (its
+/// subjects have grown since its first version), and creates the partitioned work streams
+/// (see [`crate::partitions`]).
 pub async fn provision(js: &jetstream::Context, replicas: usize) -> Result<(), CreateStreamError> {
     streams::ensure(js, &StreamDef::ALL, replicas).await?;
     js.create_or_update_stream(crate::deadletters::config(replicas))
         .await?;
+    for work in crate::partitions::ALL {
+        js.get_or_create_stream(work.config(replicas)).await?;
+    }
     Ok(())
 }
 

@@ -7,3 +7,4 @@
 
 mod helpers;
 mod node_loss;
+mod partitions;
