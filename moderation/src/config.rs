@@ -8,6 +8,8 @@
 //! | `MODERATION_FAIL_RATE` | share of attempts (0 to 1) that fail transiently | 0 |
 //! | `MODERATION_FAIL_FIRST` | the first N attempts at each comment fail (a retry you can count on) | 0 |
 //! | `MODERATION_CONCURRENCY` | comments moderated at once (per-comment order kept), 1 to 1000 | 8 |
+//! | `MODERATION_MODE` | `shared`: every instance pulls one durable consumer `moderation` (competing consumers); `partitioned`: comments are split into partitions by id, each pulled by one instance at a time (see `bus::partitions`) | `shared` |
+//! | `MODERATION_INSTANCE` | `k/n`: this is instance k of n; in partitioned mode it takes partitions k-1, k-1+n, … first | `1/1` |
 //! | `MODERATION_TEST_FAULT` | `fresh-ids`: a deliberately broken moderation for the chaos checker's self-test (no stored-decision check, fresh event ids) | unset |
 
 use crate::policy::Policy;
@@ -21,6 +23,19 @@ pub struct Settings {
     pub policy: Policy,
     pub knobs: Knobs,
     pub concurrency: usize,
+    pub mode: Mode,
+}
+
+/// How the instances of moderation share the comments.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// One durable consumer that every instance pulls: whoever asks next gets the next
+    /// comment. Simple, and enough when each comment is one event.
+    #[default]
+    Shared,
+    /// Comments split into partitions by id; each partition pulled by one instance at a
+    /// time, in order. This instance is `index` (0-based) of `instances`.
+    Partitioned { index: u32, instances: u32 },
 }
 
 /// Ways to make moderation slow or flaky on purpose, to watch backlogs and retries.
@@ -59,7 +74,12 @@ impl Settings {
                 ))
             }
         };
+        let mode = mode(
+            std::env::var("MODERATION_MODE").ok(),
+            std::env::var("MODERATION_INSTANCE").ok(),
+        )?;
         Ok(Settings {
+            mode,
             service: ServiceSettings::from_env("moderation", Self::DEFAULT_PORT)?,
             policy: Policy::from_list(&words),
             knobs: Knobs {
@@ -79,7 +99,32 @@ impl Settings {
             policy: Policy::default(),
             knobs: Knobs::default(),
             concurrency: Self::DEFAULT_CONCURRENCY,
+            mode: Mode::Shared,
         }
+    }
+}
+
+/// `MODERATION_MODE` and `MODERATION_INSTANCE` (`k/n`, 1 ≤ k ≤ n ≤ 32).
+fn mode(mode: Option<String>, instance: Option<String>) -> Result<Mode, String> {
+    let (k, n) = match instance.as_deref().map(str::trim) {
+        None | Some("") => (1, 1),
+        Some(raw) => raw
+            .split_once('/')
+            .and_then(|(k, n)| Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?)))
+            .filter(|(k, n)| (1..=32).contains(n) && (1..=*n).contains(k))
+            .ok_or_else(|| {
+                format!("MODERATION_INSTANCE must be k/n with 1 <= k <= n <= 32, not {raw:?}")
+            })?,
+    };
+    match mode.as_deref().map(str::trim) {
+        None | Some("") | Some("shared") => Ok(Mode::Shared),
+        Some("partitioned") => Ok(Mode::Partitioned {
+            index: k - 1,
+            instances: n,
+        }),
+        Some(other) => Err(format!(
+            "MODERATION_MODE must be shared or partitioned, not {other:?}"
+        )),
     }
 }
 
@@ -114,6 +159,26 @@ fn number<T: FromStr>(name: &str, default: T) -> Result<T, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mode_names_this_instance_among_its_peers() {
+        assert_eq!(mode(None, None), Ok(Mode::Shared));
+        assert_eq!(
+            mode(Some("partitioned".into()), Some("2/3".into())),
+            Ok(Mode::Partitioned {
+                index: 1,
+                instances: 3
+            })
+        );
+        for (m, i) in [
+            ("partitioned", "0/3"),
+            ("partitioned", "4/3"),
+            ("partitioned", "x"),
+            ("wild", "1/1"),
+        ] {
+            assert!(mode(Some(m.into()), Some(i.into())).is_err(), "{m} {i}");
+        }
+    }
 
     #[test]
     fn concurrency_is_bounded_with_a_clear_error() {

@@ -11,12 +11,14 @@
 //! second publish.
 
 use crate::config::Knobs;
-use crate::config::Settings;
+use crate::config::{Mode, Settings};
 use crate::policy::Policy;
 use bus::consume::{consume, Delivery, Durable, Outcome};
 use bus::lookup::{last_event, LookupError};
+use bus::partitions::{self, Membership};
 use bus::progress::Progress;
 use bus::{CommentCreated, CommentModerated, Event, EventBody, EventId, Publisher, StreamDef};
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// The durable consumer's name. Several moderation instances share it and so share the
@@ -36,20 +38,43 @@ pub async fn run(
         knobs,
         concurrency,
         service,
+        mode,
     } = settings;
-    let durable = Durable::new(
-        StreamDef::Comments,
-        CONSUMER,
-        Some(StreamDef::Comments.subjects_of("CommentCreated")),
-    )
-    .with_concurrency(concurrency)
-    .with_ack_wait(service.bus.ack_wait);
     let js = publisher.jetstream().clone();
-    consume(js, durable, Some(reading), shutdown, |event, delivery| {
-        on_event(event, delivery, &policy, &knobs, &publisher)
-    })
-    .await
+    let handler = |event, delivery| on_event(event, delivery, &policy, &knobs, &publisher);
+    match mode {
+        Mode::Shared => {
+            let durable = Durable::new(
+                StreamDef::Comments,
+                CONSUMER,
+                Some(StreamDef::Comments.subjects_of("CommentCreated")),
+            )
+            .with_concurrency(concurrency)
+            .with_ack_wait(service.bus.ack_wait);
+            consume(js, durable, Some(reading), shutdown, handler).await
+        }
+        Mode::Partitioned { index, instances } => {
+            let work = partitions::MODERATION_WORK;
+            let membership = Membership {
+                preferred: Membership::spread(index, instances, work.partitions),
+                standby_after: STANDBY_AFTER,
+                takeover_after: TAKEOVER_AFTER,
+                ack_wait: service.bus.ack_wait,
+            };
+            let reading = Some(reading);
+            partitions::consume_partitions(
+                js, work, CONSUMER, membership, reading, shutdown, handler,
+            )
+            .await
+        }
+    }
 }
+
+/// Partitioned: how long an instance waits before it also pulls the partitions that are
+/// not its own (so that instances started together each get theirs first).
+const STANDBY_AFTER: Duration = Duration::from_secs(2);
+/// Partitioned: how long a silent instance keeps its partitions before another takes over.
+const TAKEOVER_AFTER: Duration = Duration::from_secs(5);
 
 /// Decides the `CommentModerated` event for a `CommentCreated` (pure), unless `stored` — the
 /// decision already in the stream for this comment — says it was decided before. Its id is

@@ -20,7 +20,11 @@ pub const DEADLINE: Duration = Duration::from_secs(40);
 pub enum Kind {
     Posts,
     Comments,
-    Moderation,
+    /// Moderation in partitioned mode, instance `index` (0-based) of `of`.
+    ModerationPartitioned {
+        index: u32,
+        of: u32,
+    },
     /// A query instance with its own consumers, named here.
     Query(&'static str),
 }
@@ -30,7 +34,7 @@ impl Kind {
         match self {
             Kind::Posts => "posts",
             Kind::Comments => "comments",
-            Kind::Moderation => "moderation",
+            Kind::ModerationPartitioned { .. } => "moderation",
             Kind::Query(_) => "query",
         }
     }
@@ -96,8 +100,12 @@ impl ClusterSystem {
                     Box::new(|s| Box::pin(app.run_until_stopped(s))),
                 )
             }
-            Kind::Moderation => {
-                let settings = moderation::Settings::for_test(settings);
+            Kind::ModerationPartitioned { index, of } => {
+                let mut settings = moderation::Settings::for_test(settings);
+                settings.mode = moderation::config::Mode::Partitioned {
+                    index,
+                    instances: of,
+                };
                 let app = moderation::Application::build(settings)
                     .await
                     .expect("moderation builds");
