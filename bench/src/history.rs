@@ -190,7 +190,7 @@ pub fn twin_stream(like: StreamDef, name: &str, prefix: &str) -> stream::Config 
     stream::Config {
         name: name.to_owned(),
         subjects: vec![format!("{prefix}.>")],
-        ..like.config(1)
+        ..bus::streams::config(like, 1)
     }
 }
 

@@ -15,7 +15,7 @@ use async_nats::jetstream::stream;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub const STREAM: &str = "DEADLETTERS";
+pub const STREAM: &str = contract::names::DEAD_LETTERS;
 const MAX_DELIVERIES: &str = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES";
 const TERMINATED: &str = "$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED";
 const RETRIED: &str = "deadletters.retried";
@@ -72,34 +72,7 @@ struct Advisory {
     timestamp: DateTime<Utc>,
 }
 
-/// Why a consumer gave up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Cause {
-    /// Every allowed delivery failed.
-    MaxDeliveries,
-    /// The consumer terminated it (it could never succeed, or was not an event).
-    Terminated,
-}
-
-/// One message a consumer gave up on.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeadLetter {
-    /// Its sequence in DEADLETTERS: the id a retry refers to.
-    pub id: u64,
-    pub cause: Cause,
-    pub stream: String,
-    pub consumer: String,
-    /// Where the message itself is: its sequence in `stream`, and its subject (if the
-    /// consumer left a note).
-    pub stream_sequence: u64,
-    pub subject: Option<String>,
-    pub deliveries: u64,
-    pub error: Option<String>,
-    pub time: DateTime<Utc>,
-    pub retried: bool,
-}
+pub use contract::views::{Cause, DeadLetter};
 
 /// One record of the DEADLETTERS stream.
 #[derive(Debug, PartialEq)]

@@ -1,6 +1,6 @@
-//! The three streams. One per owning service; the subject names the event type and the
-//! entity, e.g. `comments.CommentCreated.<commentId>`. Their configuration lives here and
-//! only here; [`crate::provision`] creates them from it.
+//! The three streams' configuration. Their names and subjects are part of the wire contract
+//! ([`contract::names::StreamDef`]); how JetStream stores them lives here and only here, and
+//! [`crate::provision`] creates them from it.
 
 use async_nats::jetstream::{self, stream};
 use std::time::Duration;
@@ -8,66 +8,22 @@ use std::time::Duration;
 /// How long JetStream remembers a `Nats-Msg-Id` to drop a re-publish of the same event.
 pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum StreamDef {
-    Posts,
-    Comments,
-    Moderation,
-}
+pub use contract::names::StreamDef;
 
-impl StreamDef {
-    pub const ALL: [StreamDef; 3] = [StreamDef::Posts, StreamDef::Comments, StreamDef::Moderation];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            StreamDef::Posts => "POSTS",
-            StreamDef::Comments => "COMMENTS",
-            StreamDef::Moderation => "MODERATION",
-        }
-    }
-
-    /// The first subject token, which is also the owning service's name.
-    pub fn prefix(self) -> &'static str {
-        match self {
-            StreamDef::Posts => "posts",
-            StreamDef::Comments => "comments",
-            StreamDef::Moderation => "moderation",
-        }
-    }
-
-    /// The CloudEvents `source` of events in this stream.
-    pub fn source(self) -> &'static str {
-        match self {
-            StreamDef::Posts => "/posts",
-            StreamDef::Comments => "/comments",
-            StreamDef::Moderation => "/moderation",
-        }
-    }
-
-    pub fn subject(self, event_type: &str, entity_id: &str) -> String {
-        format!("{}.{event_type}.{entity_id}", self.prefix())
-    }
-
-    /// All subjects of one event type, for a consumer filter: `comments.CommentCreated.>`.
-    pub fn subjects_of(self, event_type: &str) -> String {
-        format!("{}.{event_type}.>", self.prefix())
-    }
-
-    /// The stream's configuration: file storage, history kept forever (the streams are the
-    /// system of record), a two-minute duplicate window.
-    pub fn config(self, replicas: usize) -> stream::Config {
-        stream::Config {
-            name: self.name().to_owned(),
-            subjects: vec![format!("{}.>", self.prefix())],
-            storage: stream::StorageType::File,
-            retention: stream::RetentionPolicy::Limits,
-            duplicate_window: DUPLICATE_WINDOW,
-            num_replicas: replicas,
-            // Lets a service look up "the last event on this subject" cheaply, e.g. comments
-            // asking whether a post exists.
-            allow_direct: true,
-            ..Default::default()
-        }
+/// A stream's configuration: file storage, history kept forever (the streams are the system
+/// of record), a two-minute duplicate window.
+pub fn config(stream: StreamDef, replicas: usize) -> stream::Config {
+    stream::Config {
+        name: stream.name().to_owned(),
+        subjects: vec![format!("{}.>", stream.prefix())],
+        storage: stream::StorageType::File,
+        retention: stream::RetentionPolicy::Limits,
+        duplicate_window: DUPLICATE_WINDOW,
+        num_replicas: replicas,
+        // Lets a service look up "the last event on this subject" cheaply, e.g. comments
+        // asking whether a post exists.
+        allow_direct: true,
+        ..Default::default()
     }
 }
 
@@ -79,7 +35,7 @@ pub async fn ensure(
     replicas: usize,
 ) -> Result<(), jetstream::context::CreateStreamError> {
     for def in streams {
-        js.get_or_create_stream(def.config(replicas)).await?;
+        js.get_or_create_stream(config(*def, replicas)).await?;
     }
     Ok(())
 }

@@ -3,7 +3,6 @@
 use bus::{
     CommentCreated, CommentId, CommentStatus, CommentUpdated, Event, EventBody, EventId, PostId,
 };
-use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
 /// Comment text that has been checked: not blank, at most [`CommentContent::MAX_CHARS`]
@@ -34,20 +33,31 @@ impl CommentContent {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// A comment as comments knows it: what the wire shows of it ([`Comment::to_wire`]), and
+/// what only this service needs to apply each decision once.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Comment {
     pub id: CommentId,
     pub post_id: PostId,
     pub content: String,
     pub status: CommentStatus,
     /// 0 when created; each `CommentUpdated` carries the next version.
-    #[serde(skip)]
     pub version: u64,
     /// The `CommentModerated` events already turned into an update (from `causationid`),
     /// so a redelivered decision is recognised and not applied twice.
-    #[serde(skip)]
     pub applied_decisions: Vec<EventId>,
+}
+
+impl Comment {
+    /// The comment as comments answers it over HTTP.
+    pub fn to_wire(&self) -> contract::api::Comment {
+        contract::api::Comment {
+            id: self.id,
+            post_id: self.post_id,
+            content: self.content.clone(),
+            status: self.status,
+        }
+    }
 }
 
 /// Every comment in the COMMENTS stream, by id and by post.

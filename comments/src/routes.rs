@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use bus::{
     CommentCreated, CommentId, CommentStatus, CorrelationId, Event, EventBody, EventId, PostId,
 };
-use serde::Deserialize;
+use contract::api::{Comment as WireComment, NewComment};
 use web::{ApiError, IdParam, IdempotencyKey, JsonBody};
 
 /// A post's comments, listed and created, behind the readiness gate; and `/health`.
@@ -25,17 +25,12 @@ pub fn router(state: AppState) -> Router {
     web::service::app(state, gated, Router::new())
 }
 
-#[derive(Deserialize)]
-pub struct CreateComment {
-    content: String,
-}
-
 async fn create_comment(
     State(app): State<AppState>,
     IdParam(post_id): IdParam<PostId>,
     IdempotencyKey(key): IdempotencyKey,
-    JsonBody(input): JsonBody<CreateComment>,
-) -> Result<(StatusCode, Json<Comment>), ApiError> {
+    JsonBody(input): JsonBody<NewComment>,
+) -> Result<(StatusCode, Json<WireComment>), ApiError> {
     let content = CommentContent::parse(&input.content).map_err(ApiError::unprocessable)?;
     existing_post(&app, post_id).await?;
     let event_id = key.map_or_else(EventId::new, |key| EventId::for_request("comments", &key));
@@ -79,7 +74,7 @@ fn same_request(
     comment: Comment,
     post_id: PostId,
     content: CommentContent,
-) -> Result<(StatusCode, Json<Comment>), ApiError> {
+) -> Result<(StatusCode, Json<WireComment>), ApiError> {
     if comment.post_id != post_id || comment.content != content.into_inner() {
         return Err(ApiError::unprocessable(format!(
             "this Idempotency-Key was already used to create the comment {:?} with another \
@@ -87,15 +82,16 @@ fn same_request(
             comment.id.to_string()
         )));
     }
-    Ok((StatusCode::CREATED, Json(comment)))
+    Ok((StatusCode::CREATED, Json(comment.to_wire())))
 }
 
 async fn list_comments(
     State(app): State<AppState>,
     IdParam(post_id): IdParam<PostId>,
-) -> Result<Json<Vec<Comment>>, ApiError> {
+) -> Result<Json<Vec<WireComment>>, ApiError> {
     existing_post(&app, post_id).await?;
-    Ok(Json(app.comments.read().for_post(post_id)))
+    let comments = app.comments.read().for_post(post_id);
+    Ok(Json(comments.iter().map(Comment::to_wire).collect()))
 }
 
 /// Checks the post exists: 404 if not, 503 if the POSTS stream cannot be asked.

@@ -1,7 +1,6 @@
 //! What a post is, and the list of posts as a projection of the POSTS stream.
 
 use bus::{Event, EventBody, EventId, PostCreated, PostId};
-use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// A title that has been checked: not blank, at most [`PostTitle::MAX_CHARS`] characters.
@@ -32,11 +31,8 @@ impl PostTitle {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Post {
-    pub id: PostId,
-    pub title: String,
-}
+/// A post, as the wire contract spells it.
+pub use contract::api::Post;
 
 /// Every post the stream holds, oldest first (ids are time-ordered uuids).
 #[derive(Debug, Default)]

@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use bus::{CorrelationId, Event, EventBody, EventId, PostCreated, PostId};
-use serde::Deserialize;
+use contract::api::NewPost;
 use web::{ApiError, IdempotencyKey, JsonBody};
 
 /// `GET /posts` and `POST /posts`, behind the readiness gate; and `/health`.
@@ -25,15 +25,10 @@ pub fn router(state: AppState) -> Router {
     web::service::app(state, gated, Router::new())
 }
 
-#[derive(Deserialize)]
-pub struct CreatePost {
-    title: String,
-}
-
 async fn create_post(
     State(app): State<AppState>,
     IdempotencyKey(key): IdempotencyKey,
-    JsonBody(input): JsonBody<CreatePost>,
+    JsonBody(input): JsonBody<NewPost>,
 ) -> Result<(StatusCode, Json<Post>), ApiError> {
     let title = PostTitle::parse(&input.title).map_err(ApiError::unprocessable)?;
     let event_id = key.map_or_else(EventId::new, |key| EventId::for_request("posts", &key));

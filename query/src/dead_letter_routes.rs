@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use bus::deadletters::DeadLetter;
-use serde::{Deserialize, Serialize};
+use contract::api::{NotRetried, Retried, RetriedAll, RetryRequest};
 use std::sync::Arc;
 use web::{ApiError, JsonBody, PathParam};
 
@@ -33,33 +33,6 @@ pub fn routes(origins: Option<Vec<HeaderValue>>) -> Router<AppState> {
         .route("/deadletters/{id}/retry", post(retry_one))
         .route("/deadletters/retry-all", post(retry_all))
         .route_layer(middleware::from_fn_with_state(origins, allowed_origin_only))
-}
-
-/// The body a retry wants: a JSON object; nothing in it is read (it exists to be JSON).
-#[derive(Deserialize)]
-pub struct RetryRequest {}
-
-/// One letter put back: where its message's copy landed.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Retried {
-    pub dead_letter: u64,
-    pub stream: String,
-    pub republished_sequence: u64,
-}
-
-/// One letter that could not be put back, and why.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NotRetried {
-    pub dead_letter: u64,
-    pub error: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct RetriedAll {
-    pub retried: Vec<Retried>,
-    pub failed: Vec<NotRetried>,
 }
 
 /// Refuses a request from a browser page of another origin.

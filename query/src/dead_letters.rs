@@ -22,7 +22,6 @@ use bus::consume::entity_of;
 use bus::deadletters::{retried_subject, Cause, DeadLetter, Note, Record};
 use bus::{BusConfig, CommentId};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::IntoFuture;
 
@@ -51,14 +50,9 @@ pub struct DeadLetters {
     policy: Policy,
 }
 
-/// A dead letter as `/system` shows it: the letter, and where it stands with retries.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LetterView {
-    #[serde(flatten)]
-    pub letter: DeadLetter,
-    pub redrive: Redrive,
-}
+/// A dead letter as `/system` shows it: the letter, and where it stands with retries
+/// (from the wire contract).
+pub use contract::views::LetterView;
 
 impl DeadLetters {
     /// No letters yet; automatic retries follow `policy`.

@@ -14,36 +14,18 @@
 
 use crate::dead_letters::{DeadLetters, LetterView};
 use crate::projection::{PostView, ReadModel};
-use crate::redrive::Redrive;
 use bus::{CommentStatus, PostId};
-use serde::Serialize;
 
-/// Why a pending comment is stuck: `/posts` shows it as the comment's `moderation` field.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ModerationIssue {
-    /// Always true: moderation (or applying its decision) gave up on this comment.
-    pub gave_up: bool,
-    /// The dead letter, as `/system` lists it (its id is what a Retry refers to).
-    pub dead_letter: u64,
-    /// Who gave up: `moderation` (deciding) or `comments` (applying the decision).
-    pub consumer: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// Automatic retries: done, the bound, and when the next is due.
-    #[serde(flatten)]
-    pub redrive: Redrive,
-}
+pub use contract::views::ModerationIssue;
 
-impl From<LetterView> for ModerationIssue {
-    fn from(view: LetterView) -> Self {
-        ModerationIssue {
-            gave_up: true,
-            dead_letter: view.letter.id,
-            consumer: view.letter.consumer,
-            error: view.letter.error,
-            redrive: view.redrive,
-        }
+/// The issue a letter makes of its comment: moderation (or applying its decision) gave up.
+pub fn issue_of(view: LetterView) -> ModerationIssue {
+    ModerationIssue {
+        gave_up: true,
+        dead_letter: view.letter.id,
+        consumer: view.letter.consumer,
+        error: view.letter.error,
+        redrive: view.redrive,
     }
 }
 
@@ -73,7 +55,7 @@ pub fn annotate(post: &mut PostView, letters: &DeadLetters) {
         .iter_mut()
         .filter(|c| c.status == CommentStatus::Pending)
     {
-        comment.moderation = letters.about_comment(comment.id).map(ModerationIssue::from);
+        comment.moderation = letters.about_comment(comment.id).map(issue_of);
     }
 }
 

@@ -11,32 +11,16 @@
 //! - a comment keeps its highest version (`CommentCreated` is version 0): an update that
 //!   arrives late or twice never overwrites a newer one.
 
-use crate::gave_up::ModerationIssue;
 use crate::timeline::{TimelineView, Timelines};
 use bus::{
     CommentCreated, CommentId, CommentStatus, CommentUpdated, Event, EventBody, PostCreated, PostId,
 };
-use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct PostView {
-    pub id: PostId,
-    pub title: String,
-    pub comments: Vec<CommentView>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CommentView {
-    pub id: CommentId,
-    pub content: String,
-    pub status: CommentStatus,
-    /// Why a pending comment is stuck, if its moderation was dead-lettered. Never set by
-    /// the fold: the dead letters are joined in when a view is asked for (see
-    /// [`crate::gave_up`]), so the fold stays pure.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub moderation: Option<ModerationIssue>,
-}
+/// What `/posts` answers, from the wire contract. A `CommentView`'s `moderation` is never
+/// set by the fold: the dead letters are joined in when a view is asked for (see
+/// [`crate::gave_up`]), so the fold stays pure.
+pub use contract::views::{CommentView, PostView};
 
 #[derive(Clone, Debug, PartialEq)]
 struct CommentState {

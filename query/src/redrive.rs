@@ -31,7 +31,6 @@ use async_nats::jetstream;
 use bus::progress::Progress;
 use chrono::{DateTime, Utc};
 use parking_lot::RwLock;
-use serde::Serialize;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -122,32 +121,9 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
-/// Where a dead letter stands with automatic retries, as `/system` and `/posts` show it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Redrive {
-    pub state: RedriveState,
-    /// Retries so far along this letter's chain (its generation).
-    pub retries: u32,
-    /// The bound on automatic retries.
-    pub max_retries: u32,
-    /// When the next automatic retry is due (only while `scheduled`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_retry_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum RedriveState {
-    /// An automatic retry is due at `nextRetryAt`.
-    Scheduled,
-    /// Retried (by a person or automatically): its copy is back in the stream.
-    Retried,
-    /// The bound is reached: it stays until a person retries it.
-    Exhausted,
-    /// Never retried automatically (terminated by its consumer, or re-drive is off).
-    Manual,
-}
+/// Where a dead letter stands with automatic retries, as `/system` and `/posts` show it
+/// (from the wire contract).
+pub use contract::views::{Redrive, RedriveState};
 
 /// Re-drives due letters until `shutdown`, once DEADLETTERS has been read to its end.
 pub async fn run(

@@ -5,59 +5,30 @@
 //! API), stream and consumer info from JetStream — and publishes the answer, serialized
 //! once, to everyone watching. A service counts as up if it answered the ping in time.
 
-use crate::dead_letters::{DeadLetters, LetterView};
+use crate::dead_letters::DeadLetters;
 use async_nats::connection::State;
 use async_nats::jetstream;
+use contract::names::{ServiceName, StreamDef, DEAD_LETTERS};
 use futures::StreamExt;
 use parking_lot::RwLock;
-use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-/// The services the system should have; any others that answer are listed too.
-const EXPECTED: [&str; 4] = ["posts", "comments", "moderation", "query"];
-const STREAMS: [&str; 4] = ["POSTS", "COMMENTS", "MODERATION", bus::deadletters::STREAM];
 /// How long a service has to answer the ping.
 const PING_WAIT: Duration = Duration::from_millis(300);
 const EVERY: Duration = Duration::from_secs(1);
 
-#[derive(Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SystemView {
-    pub broker_connected: bool,
-    pub services: Vec<ServiceView>,
-    pub streams: Vec<StreamView>,
-    /// Each with where it stands with automatic retries (`redrive`).
-    pub dead_letters: Vec<LetterView>,
-}
+/// The view's shapes, from the wire contract.
+pub use contract::views::{ConsumerView, ServiceView, StreamView, SystemView};
 
-#[derive(Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceView {
-    pub name: String,
-    pub up: bool,
-    pub instances: usize,
-}
-
-#[derive(Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StreamView {
-    pub name: String,
-    pub messages: u64,
-    pub consumers: Vec<ConsumerView>,
-}
-
-#[derive(Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ConsumerView {
-    pub name: String,
-    /// Not yet delivered.
-    pub pending: u64,
-    /// Delivered, not yet acknowledged.
-    pub ack_pending: usize,
-    pub redelivered: usize,
+/// The streams shown: every event stream of the contract, the partitioned work streams,
+/// and the dead letters.
+fn streams_shown() -> Vec<&'static str> {
+    let events = StreamDef::ALL.iter().map(|stream| stream.name());
+    let work = bus::partitions::ALL.iter().map(|work| work.name);
+    events.chain(work).chain([DEAD_LETTERS]).collect()
 }
 
 /// Looks at the system once.
@@ -69,25 +40,26 @@ pub async fn look(js: &jetstream::Context, dead_letters: &RwLock<DeadLetters>) -
     } else {
         Default::default()
     };
-    let mut services: Vec<ServiceView> = EXPECTED
+    // Every service the contract names, up or not; any others that answer are listed too.
+    let mut services: Vec<ServiceView> = ServiceName::ALL
         .iter()
-        .map(|name| {
-            let count = instances.remove(*name).map_or(0, |ids| ids.len());
+        .map(|service| {
+            let count = instances.remove(service.name()).map_or(0, |ids| ids.len());
             ServiceView {
-                name: (*name).to_owned(),
+                name: service.name().to_owned(),
                 up: count > 0,
-                instances: count,
+                instances: count as u64,
             }
         })
         .collect();
     services.extend(instances.into_iter().map(|(name, ids)| ServiceView {
         name,
         up: true,
-        instances: ids.len(),
+        instances: ids.len() as u64,
     }));
     let mut streams = Vec::new();
     if connected {
-        for name in STREAMS {
+        for name in streams_shown() {
             if let Some(view) = stream_view(js, name).await {
                 streams.push(view);
             }
@@ -115,8 +87,8 @@ async fn stream_view(js: &jetstream::Context, name: &str) -> Option<StreamView> 
         consumers.push(ConsumerView {
             name: info.name,
             pending: info.num_pending,
-            ack_pending: info.num_ack_pending,
-            redelivered: info.num_redelivered,
+            ack_pending: info.num_ack_pending as u64,
+            redelivered: info.num_redelivered as u64,
         });
     }
     consumers.sort_by(|a, b| a.name.cmp(&b.name));

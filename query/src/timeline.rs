@@ -4,7 +4,7 @@
 
 use bus::{CommentId, CorrelationId, EventBody, EventId};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use contract::EventType;
 use std::collections::HashMap;
 
 /// One event in a comment's history (kept small: there is one per event in the streams).
@@ -27,28 +27,8 @@ pub struct Timelines {
     by_comment: HashMap<CommentId, History>,
 }
 
-#[derive(Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TimelineView {
-    pub comment_id: CommentId,
-    pub correlation_id: Option<CorrelationId>,
-    pub events: Vec<HopView>,
-    /// The whole chain on one line, for people.
-    pub summary: String,
-}
-
-#[derive(Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HopView {
-    #[serde(rename = "type")]
-    pub event_type: &'static str,
-    /// The publishing service.
-    pub source: &'static str,
-    pub event_id: EventId,
-    pub time: DateTime<Utc>,
-    /// Milliseconds since the previous event of this comment (absent for the first).
-    pub since_previous_ms: Option<i64>,
-}
+/// The view's shapes, from the wire contract.
+pub use contract::views::{HopView, TimelineView};
 
 impl Timelines {
     /// Records a comment event; returns false for other events and for ones already known.
@@ -97,8 +77,8 @@ impl Timelines {
                 let since_previous_ms = previous.map(|p| (hop.time - p).num_milliseconds());
                 previous = Some(hop.time);
                 HopView {
-                    event_type: hop.event_type,
-                    source: source_of(hop.event_type),
+                    event_type: hop.event_type.to_owned(),
+                    source: source_of(hop.event_type).to_owned(),
                     event_id: hop.event_id,
                     time: hop.time,
                     since_previous_ms,
@@ -109,7 +89,7 @@ impl Timelines {
             .iter()
             .map(|e| match e.since_previous_ms {
                 Some(ms) => format!("{} +{ms} ms", e.event_type),
-                None => e.event_type.to_owned(),
+                None => e.event_type.clone(),
             })
             .collect::<Vec<_>>()
             .join(" → ");
@@ -122,12 +102,9 @@ impl Timelines {
     }
 }
 
+/// The service that publishes `event_type`, as the contract says.
 fn source_of(event_type: &str) -> &'static str {
-    match event_type {
-        "PostCreated" => "posts",
-        "CommentModerated" => "moderation",
-        _ => "comments",
-    }
+    EventType::named(event_type).map_or("?", |t| t.publisher().name())
 }
 
 #[cfg(test)]

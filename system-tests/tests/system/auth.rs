@@ -309,7 +309,7 @@ async fn only_admin_provisions_and_services_wait_for_it() {
     assert!(
         posts
             .js
-            .create_stream(StreamDef::Posts.config(1))
+            .create_stream(bus::streams::config(StreamDef::Posts, 1))
             .await
             .is_err(),
         "posts created POSTS"

@@ -1,0 +1,306 @@
+//! What query serves: the read model, the live system view, dead letters and timelines.
+//!
+//! The `#[serde(default)]`s and `#[serde(other)]`s are for the reader (the web client): a
+//! field or a value it does not know yet is tolerated, not an error that blanks the page.
+
+use crate::events::CommentStatus;
+use crate::ids::{CommentId, CorrelationId, EventId, PostId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+// ---- The read model: `GET /posts`, `GET /posts/{id}`, `/posts/events` ----
+
+/// The server-sent events of `/posts/events`: a snapshot (every post) on each (re)connect,
+/// then one post per change.
+pub const LIVE_SNAPSHOT: &str = "snapshot";
+pub const LIVE_POST: &str = "post";
+/// Sent every few seconds on a quiet stream, so a client can tell it from a hung server.
+pub const LIVE_PING: &str = "ping";
+/// The server-sent event of `/system/events`: the whole system view.
+pub const LIVE_SYSTEM: &str = "system";
+
+/// A post with its comments, oldest comment first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PostView {
+    pub id: PostId,
+    pub title: String,
+    #[serde(default)]
+    pub comments: Vec<CommentView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CommentView {
+    pub id: CommentId,
+    pub content: String,
+    pub status: CommentStatus,
+    /// Why a pending comment is stuck, if its moderation was dead-lettered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moderation: Option<ModerationIssue>,
+}
+
+/// Why a pending comment is stuck: the dead letter about its moderation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModerationIssue {
+    /// Always true: moderation (or applying its decision) gave up on this comment.
+    #[serde(default)]
+    pub gave_up: bool,
+    /// The dead letter, as `/system` lists it (its id is what a Retry refers to).
+    pub dead_letter: u64,
+    /// Who gave up: `moderation` (deciding) or `comments` (applying the decision).
+    #[serde(default)]
+    pub consumer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Automatic retries: done, the bound, and when the next is due.
+    #[serde(flatten)]
+    pub redrive: Redrive,
+}
+
+// ---- Dead letters and their re-drive ----
+
+/// Where a dead letter stands with automatic retries.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Redrive {
+    pub state: RedriveState,
+    /// Retries so far along this letter's chain (its generation).
+    #[serde(default)]
+    pub retries: u32,
+    /// The bound on automatic retries.
+    #[serde(default)]
+    pub max_retries: u32,
+    /// When the next automatic retry is due (only while `scheduled`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_retry_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RedriveState {
+    /// An automatic retry is due at `nextRetryAt`.
+    Scheduled,
+    /// Retried (by a person or automatically): its copy is back in the stream.
+    Retried,
+    /// The bound is reached: it stays until a person retries it.
+    Exhausted,
+    /// Never retried automatically (terminated by its consumer, or re-drive is off).
+    #[default]
+    Manual,
+    /// A state this reader does not know yet.
+    #[serde(other)]
+    Other,
+}
+
+/// Why a consumer gave up on a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Cause {
+    /// Every allowed delivery failed.
+    MaxDeliveries,
+    /// The consumer terminated it (it could never succeed, or was not an event).
+    Terminated,
+    /// A cause this reader does not know yet: still shown, not dropped.
+    #[serde(other)]
+    Other,
+}
+
+/// One message a consumer gave up on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeadLetter {
+    /// Its sequence in DEADLETTERS: the id a retry refers to.
+    pub id: u64,
+    pub cause: Cause,
+    pub stream: String,
+    pub consumer: String,
+    /// Where the message itself is: its sequence in `stream`, and its subject (if the
+    /// consumer left a note).
+    pub stream_sequence: u64,
+    #[serde(default)]
+    pub subject: Option<String>,
+    pub deliveries: u64,
+    #[serde(default)]
+    pub error: Option<String>,
+    pub time: DateTime<Utc>,
+    #[serde(default)]
+    pub retried: bool,
+}
+
+/// A dead letter as `/system` lists it: the letter, and where it stands with retries.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LetterView {
+    #[serde(flatten)]
+    pub letter: DeadLetter,
+    #[serde(default)]
+    pub redrive: Redrive,
+}
+
+// ---- The system view: `GET /system`, `/system/events` ----
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SystemView {
+    /// Whether query itself is connected to nats-server.
+    pub broker_connected: bool,
+    pub services: Vec<ServiceView>,
+    pub streams: Vec<StreamView>,
+    /// Newest first, each with where it stands with automatic retries.
+    pub dead_letters: Vec<LetterView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceView {
+    pub name: String,
+    /// Answered the last ping in time.
+    pub up: bool,
+    /// How many instances answered.
+    #[serde(default)]
+    pub instances: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamView {
+    pub name: String,
+    pub messages: u64,
+    /// Durable consumers only, by name.
+    #[serde(default)]
+    pub consumers: Vec<ConsumerView>,
+}
+
+/// A durable consumer's backlog.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsumerView {
+    pub name: String,
+    /// In the stream, not yet delivered to it.
+    pub pending: u64,
+    /// Delivered, not yet acknowledged (being worked on, or waiting for a retry).
+    pub ack_pending: u64,
+    /// Delivered more than once.
+    pub redelivered: u64,
+}
+
+// ---- Timelines: `GET /comments/{id}/timeline` ----
+
+/// A comment's history, hop by hop.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineView {
+    pub comment_id: CommentId,
+    #[serde(default)]
+    pub correlation_id: Option<CorrelationId>,
+    pub events: Vec<HopView>,
+    /// The whole chain on one line, for people.
+    #[serde(default)]
+    pub summary: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HopView {
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// The publishing service.
+    pub source: String,
+    pub event_id: EventId,
+    pub time: DateTime<Utc>,
+    /// Milliseconds since the previous event of this comment (absent for the first).
+    #[serde(default)]
+    pub since_previous_ms: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_system_view_round_trips_and_tolerates_what_a_reader_does_not_know() {
+        let view = SystemView {
+            broker_connected: true,
+            services: vec![ServiceView {
+                name: "query".into(),
+                up: true,
+                instances: 2,
+            }],
+            streams: vec![StreamView {
+                name: "COMMENTS".into(),
+                messages: 9,
+                consumers: vec![ConsumerView {
+                    name: "moderation".into(),
+                    pending: 4,
+                    ack_pending: 1,
+                    redelivered: 0,
+                }],
+            }],
+            dead_letters: vec![LetterView {
+                letter: DeadLetter {
+                    id: 7,
+                    cause: Cause::MaxDeliveries,
+                    stream: "COMMENTS".into(),
+                    consumer: "moderation".into(),
+                    stream_sequence: 3,
+                    subject: None,
+                    deliveries: 5,
+                    error: Some("boom".into()),
+                    time: DateTime::UNIX_EPOCH,
+                    retried: false,
+                },
+                redrive: Redrive::default(),
+            }],
+        };
+        let json = serde_json::to_value(&view).expect("serializes");
+        assert_eq!(json["deadLetters"][0]["cause"], "maxDeliveries");
+        assert_eq!(json["deadLetters"][0]["redrive"]["state"], "manual");
+        assert_eq!(json["streams"][0]["consumers"][0]["ackPending"], 1);
+        assert_eq!(serde_json::from_value::<SystemView>(json).ok(), Some(view));
+
+        let newer = json!({"brokerConnected": true, "somethingNew": 1,
+            "deadLetters": [{"id": 1, "cause": "somethingElse", "stream": "S", "consumer": "c",
+              "streamSequence": 1, "deliveries": 1, "time": "2026-12-01T10:00:00Z",
+              "redrive": {"state": "paused"}}]});
+        let read: SystemView = serde_json::from_value(newer).expect("tolerated");
+        assert_eq!(read.dead_letters[0].letter.cause, Cause::Other);
+        assert_eq!(read.dead_letters[0].redrive.state, RedriveState::Other);
+    }
+
+    #[test]
+    fn a_stuck_comment_carries_its_issue_flattened_with_the_redrive() {
+        let comment = CommentView {
+            id: CommentId(uuid::Uuid::nil()),
+            content: "hi".into(),
+            status: CommentStatus::Pending,
+            moderation: Some(ModerationIssue {
+                gave_up: true,
+                dead_letter: 4,
+                consumer: "moderation".into(),
+                error: None,
+                redrive: Redrive {
+                    state: RedriveState::Exhausted,
+                    retries: 3,
+                    max_retries: 3,
+                    next_retry_at: None,
+                },
+            }),
+        };
+        let json = serde_json::to_value(&comment).expect("serializes");
+        assert_eq!(json["moderation"]["state"], "exhausted");
+        assert_eq!(json["moderation"]["deadLetter"], 4);
+        assert_eq!(
+            serde_json::from_value::<CommentView>(json).ok(),
+            Some(comment)
+        );
+        let plain =
+            json!({"id": CommentId(uuid::Uuid::nil()), "content": "x", "status": "approved"});
+        let read: CommentView = serde_json::from_value(plain.clone()).expect("reads");
+        assert_eq!(
+            serde_json::to_value(&read).ok(),
+            Some(plain),
+            "no moderation field"
+        );
+    }
+}
