@@ -21,10 +21,10 @@
 use crate::dead_letters::DeadLetters;
 use crate::live::Changes;
 use crate::projection::ReadModel;
+use crate::records::Record;
 use async_nats::jetstream;
 use async_nats::jetstream::stream::ConsumerErrorKind;
 use bus::consume::{consume, Durable, Outcome};
-use bus::deadletters::Record;
 use bus::progress::Progress;
 use bus::{Event, StreamDef};
 use parking_lot::RwLock;

@@ -20,8 +20,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use bus::deadletters::DeadLetter;
 use contract::api::{NotRetried, Retried, RetriedAll, RetryRequest};
+use contract::views::DeadLetter;
 use std::sync::Arc;
 use web::{ApiError, JsonBody, PathParam};
 

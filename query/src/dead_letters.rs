@@ -15,13 +15,15 @@
 //! token of its subject) is what `/posts` shows under that comment (see
 //! [`crate::gave_up`]).
 
+use crate::records::Record;
 use crate::redrive::{Policy, Redrive, RedriveState};
 use async_nats::connection::State;
 use async_nats::jetstream::{self, message::PublishMessage};
 use bus::consume::entity_of;
-use bus::deadletters::{retried_subject, Cause, DeadLetter, Note, Record};
+use bus::deadletters::{retried_subject, Note};
 use bus::{BusConfig, CommentId};
 use chrono::{DateTime, Utc};
+use contract::views::{Cause, DeadLetter};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::IntoFuture;
 

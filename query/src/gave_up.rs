@@ -62,12 +62,14 @@ pub fn annotate(post: &mut PostView, letters: &DeadLetters) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::Record;
     use crate::redrive::{Policy, RedriveState};
-    use bus::deadletters::{Cause, DeadLetter, Note, Record};
+    use bus::deadletters::Note;
     use bus::{
         CommentCreated, CommentId, CommentUpdated, CorrelationId, Event, EventBody, PostCreated,
     };
     use chrono::{DateTime, Utc};
+    use contract::views::{Cause, DeadLetter};
 
     const GAVE_UP_AT: i64 = 1_800_000_000;
 

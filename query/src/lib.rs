@@ -10,8 +10,9 @@
 //!
 //! - [`config`]: the settings — the service settings plus the instance name, which names
 //!   the durable consumers so several query instances each keep their own.
-//! - [`dead_letters`]: the dead letters (from the DEADLETTERS stream), each letter's
-//!   generation along its retry chain, and retrying one.
+//! - [`records`]: reading the DEADLETTERS stream — advisories, notes, retry records.
+//! - [`dead_letters`]: the dead letters, each letter's generation along its retry chain,
+//!   and retrying one.
 //! - [`redrive`]: re-driving dead letters automatically, a bounded number of times with a
 //!   growing delay, then leaving them to a person.
 //! - [`gave_up`]: the join of comments with the dead letters about their moderation, so a
@@ -41,6 +42,7 @@ pub mod gave_up;
 pub mod live;
 pub mod ping;
 pub mod projection;
+pub mod records;
 pub mod redrive;
 pub mod routes;
 pub mod startup;
