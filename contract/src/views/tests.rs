@@ -1,0 +1,89 @@
+//! Round trips, as query writes and the web client reads, and the reader's tolerance.
+
+use super::*;
+use serde_json::json;
+
+#[test]
+fn a_system_view_round_trips_and_tolerates_what_a_reader_does_not_know() {
+    let view = SystemView {
+        broker_connected: true,
+        services: vec![ServiceView {
+            name: "query".into(),
+            up: true,
+            instances: 2,
+        }],
+        streams: vec![StreamView {
+            name: "COMMENTS".into(),
+            messages: 9,
+            consumers: vec![ConsumerView {
+                name: "moderation".into(),
+                pending: 4,
+                ack_pending: 1,
+                redelivered: 0,
+            }],
+        }],
+        dead_letters: vec![LetterView {
+            letter: DeadLetter {
+                id: 7,
+                cause: Cause::MaxDeliveries,
+                stream: "COMMENTS".into(),
+                consumer: "moderation".into(),
+                stream_sequence: 3,
+                subject: None,
+                deliveries: 5,
+                error: Some("boom".into()),
+                time: DateTime::UNIX_EPOCH,
+                retried: false,
+            },
+            redrive: Redrive::default(),
+        }],
+    };
+    let json = serde_json::to_value(&view).expect("serializes");
+    assert_eq!(json["deadLetters"][0]["cause"], "maxDeliveries");
+    assert_eq!(json["deadLetters"][0]["redrive"]["state"], "manual");
+    assert_eq!(json["streams"][0]["consumers"][0]["ackPending"], 1);
+    assert_eq!(serde_json::from_value::<SystemView>(json).ok(), Some(view));
+
+    let newer = json!({"brokerConnected": true, "somethingNew": 1,
+        "deadLetters": [{"id": 1, "cause": "somethingElse", "stream": "S", "consumer": "c",
+          "streamSequence": 1, "deliveries": 1, "time": "2026-12-01T10:00:00Z",
+          "redrive": {"state": "paused"}}]});
+    let read: SystemView = serde_json::from_value(newer).expect("tolerated");
+    assert_eq!(read.dead_letters[0].letter.cause, Cause::Other);
+    assert_eq!(read.dead_letters[0].redrive.state, RedriveState::Other);
+}
+
+#[test]
+fn a_stuck_comment_carries_its_issue_flattened_with_the_redrive() {
+    let comment = CommentView {
+        id: CommentId(uuid::Uuid::nil()),
+        content: "hi".into(),
+        status: CommentStatus::Pending,
+        moderation: Some(ModerationIssue {
+            gave_up: true,
+            dead_letter: 4,
+            consumer: "moderation".into(),
+            error: None,
+            redrive: Redrive {
+                state: RedriveState::Exhausted,
+                retries: 3,
+                max_retries: 3,
+                next_retry_at: None,
+            },
+        }),
+    };
+    let json = serde_json::to_value(&comment).expect("serializes");
+    assert_eq!(json["moderation"]["state"], "exhausted");
+    assert_eq!(json["moderation"]["deadLetter"], 4);
+    assert_eq!(
+        serde_json::from_value::<CommentView>(json).ok(),
+        Some(comment)
+    );
+    let plain = json!({"id": CommentId(uuid::Uuid::nil()), "content": "x", "status": "approved"});
+    let read: CommentView = serde_json::from_value(plain.clone()).expect("reads");
+    assert_eq!(
+        serde_json::to_value(&read).ok(),
+        Some(plain),
+        "no moderation field"
+    );
+}
