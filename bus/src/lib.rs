@@ -57,6 +57,7 @@ pub mod telemetry;
 pub mod testing;
 
 pub use config::BusConfig;
+pub use contract::ServiceName;
 pub use event::{
     CommentCreated, CommentModerated, CommentStatus, CommentUpdated, Event, EventBody, PostCreated,
 };

@@ -50,7 +50,6 @@ pub struct Knobs {
 }
 
 impl Settings {
-    pub const DEFAULT_PORT: u16 = 4003;
     pub const DEFAULT_CONCURRENCY: usize = 8;
     /// More would only queue work in memory: the server hands out at most 4× this many
     /// unacknowledged messages.
@@ -80,7 +79,7 @@ impl Settings {
         )?;
         Ok(Settings {
             mode,
-            service: ServiceSettings::from_env("moderation", Self::DEFAULT_PORT)?,
+            service: ServiceSettings::from_env(bus::ServiceName::Moderation)?,
             policy: Policy::from_list(&words),
             knobs: Knobs {
                 delay: Duration::from_millis(number("MODERATION_DELAY_MS", 0)?),

@@ -10,7 +10,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> anyhow::Result<()> {
-    let settings = ServiceSettings::from_env("posts", 4000).map_err(|e| anyhow!(e))?;
+    let settings = ServiceSettings::from_env(bus::ServiceName::Posts).map_err(|e| anyhow!(e))?;
     let app = Application::build(settings).await?;
     app.run_until_stopped(bus::shutdown::on_signal()).await
 }

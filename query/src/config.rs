@@ -11,6 +11,7 @@
 //!   `10s,60s,5m`; `off` for none), see [`crate::redrive`].
 
 use crate::redrive;
+use bus::ServiceName;
 use web::ServiceSettings;
 
 #[derive(Clone, Debug)]
@@ -23,7 +24,6 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub const DEFAULT_PORT: u16 = 4002;
     pub const DEFAULT_MAX_LIVE_CLIENTS: usize = 512;
 
     pub fn from_env() -> Result<Settings, String> {
@@ -47,7 +47,7 @@ impl Settings {
             Err(_) => redrive::Policy::default(),
         };
         Ok(Settings {
-            service: ServiceSettings::from_env("query", Self::DEFAULT_PORT)?,
+            service: ServiceSettings::from_env(bus::ServiceName::Query)?,
             instance,
             max_live_clients,
             redrive,
@@ -69,7 +69,7 @@ impl Settings {
     pub fn instance_name(&self, port: u16) -> String {
         match &self.instance {
             Some(name) => name.clone(),
-            None if port == Self::DEFAULT_PORT => "query".to_owned(),
+            None if port == ServiceName::Query.default_port() => "query".to_owned(),
             None => format!("query-{port}"),
         }
     }

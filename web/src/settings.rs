@@ -1,7 +1,7 @@
 //! The settings every service reads from its environment: `HOST` and `PORT` for HTTP, and
 //! the broker settings `bus` reads (`NATS_URL`, `NATS_REPLICAS`).
 
-use bus::BusConfig;
+use bus::{BusConfig, ServiceName};
 
 #[derive(Clone, Debug)]
 pub struct ServiceSettings {
@@ -11,9 +11,10 @@ pub struct ServiceSettings {
 }
 
 impl ServiceSettings {
-    /// Reads the environment; `service` names the NATS connection, `default_port` is used
-    /// when `PORT` is not set.
-    pub fn from_env(service: &str, default_port: u16) -> Result<ServiceSettings, String> {
+    /// Reads the environment; `service` names the NATS connection (and user), and its
+    /// default port is used when `PORT` is not set.
+    pub fn from_env(service: ServiceName) -> Result<ServiceSettings, String> {
+        let default_port = service.default_port();
         let port = match std::env::var("PORT") {
             Ok(port) => port
                 .parse()
@@ -23,7 +24,7 @@ impl ServiceSettings {
         Ok(ServiceSettings {
             host: std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into()),
             port,
-            bus: BusConfig::from_env(service)?,
+            bus: BusConfig::from_env(service.name())?,
         })
     }
 
