@@ -21,7 +21,10 @@ const PING_WAIT: Duration = Duration::from_millis(300);
 const EVERY: Duration = Duration::from_secs(1);
 
 /// The view's shapes, from the wire contract.
-pub use contract::views::{ConsumerView, ServiceView, StreamView, SystemView};
+pub use contract::views::{
+    ConsumerView, NodeView, ReplicaView, ServiceView, StreamCluster, StreamView, SystemView,
+};
+use std::collections::BTreeMap;
 
 /// The streams shown: every event stream of the contract, the partitioned work streams,
 /// and the dead letters.
@@ -68,9 +71,27 @@ pub async fn look(js: &jetstream::Context, dead_letters: &RwLock<DeadLetters>) -
     SystemView {
         broker_connected: connected,
         services,
+        nodes: nodes_of(&streams),
         streams,
         dead_letters: dead_letters.read().newest(),
     }
+}
+
+/// The nodes the streams' replica groups name, each up if it leads a stream or a group has
+/// heard from it lately. A node is down when no group has.
+fn nodes_of(streams: &[StreamView]) -> Vec<NodeView> {
+    let mut up: BTreeMap<String, bool> = BTreeMap::new();
+    for cluster in streams.iter().filter_map(|s| s.cluster.as_ref()) {
+        if let Some(leader) = &cluster.leader {
+            up.insert(leader.clone(), true);
+        }
+        for replica in &cluster.replicas {
+            *up.entry(replica.name.clone()).or_insert(false) |= replica.seems_up();
+        }
+    }
+    up.into_iter()
+        .map(|(name, up)| NodeView { name, up })
+        .collect()
 }
 
 async fn stream_view(js: &jetstream::Context, name: &str) -> Option<StreamView> {
@@ -92,10 +113,29 @@ async fn stream_view(js: &jetstream::Context, name: &str) -> Option<StreamView> 
         });
     }
     consumers.sort_by(|a, b| a.name.cmp(&b.name));
+    let cluster = stream
+        .cached_info()
+        .cluster
+        .as_ref()
+        .map(|c| StreamCluster {
+            leader: c.leader.clone(),
+            replicas: c
+                .replicas
+                .iter()
+                .map(|peer| ReplicaView {
+                    name: peer.name.clone(),
+                    current: peer.current,
+                    offline: peer.offline,
+                    lag: peer.lag.unwrap_or(0),
+                    seen_ms_ago: u64::try_from(peer.active.as_millis()).unwrap_or(u64::MAX),
+                })
+                .collect(),
+        });
     Some(StreamView {
         name: name.to_owned(),
         messages,
         consumers,
+        cluster,
     })
 }
 

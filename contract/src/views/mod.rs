@@ -148,6 +148,18 @@ pub struct SystemView {
     pub streams: Vec<StreamView>,
     /// Newest first, each with where it stands with automatic retries.
     pub dead_letters: Vec<LetterView>,
+    /// The broker's nodes, as the streams' replica groups see them: one on a single server,
+    /// three in a cluster.
+    pub nodes: Vec<NodeView>,
+}
+
+/// One nats-server node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeView {
+    pub name: String,
+    /// Leads a stream, or is a replica its group does not count as offline.
+    pub up: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -169,6 +181,50 @@ pub struct StreamView {
     /// Durable consumers only, by name.
     #[serde(default)]
     pub consumers: Vec<ConsumerView>,
+    /// Who leads the stream and how its replicas are doing (absent before it has a leader).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<StreamCluster>,
+}
+
+/// A stream's replica group.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamCluster {
+    /// The node that leads it (takes its writes), if one does right now.
+    #[serde(default)]
+    pub leader: Option<String>,
+    /// The other nodes that hold a copy.
+    #[serde(default)]
+    pub replicas: Vec<ReplicaView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplicaView {
+    pub name: String,
+    /// Has everything the leader has.
+    pub current: bool,
+    /// Not heard from: its node is down or cut off.
+    #[serde(default)]
+    pub offline: bool,
+    /// How many operations it is behind the leader.
+    #[serde(default)]
+    pub lag: u64,
+    /// Milliseconds since the leader last heard from it.
+    #[serde(default)]
+    pub seen_ms_ago: u64,
+}
+
+impl ReplicaView {
+    /// How long a replica may stay silent before its node counts as down.
+    pub const SILENT_AFTER_MS: u64 = 5_000;
+
+    /// Whether its node seems up: not offline, and either current or heard from lately. (A
+    /// leader elected after a node died has never heard from it: 0 ms, and not current.)
+    pub fn seems_up(&self) -> bool {
+        let heard_lately = self.seen_ms_ago > 0 && self.seen_ms_ago < Self::SILENT_AFTER_MS;
+        !self.offline && (self.current || heard_lately)
+    }
 }
 
 /// A durable consumer's backlog.

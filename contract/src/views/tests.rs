@@ -21,6 +21,16 @@ fn a_system_view_round_trips_and_tolerates_what_a_reader_does_not_know() {
                 ack_pending: 1,
                 redelivered: 0,
             }],
+            cluster: Some(StreamCluster {
+                leader: Some("nats-1".into()),
+                replicas: vec![ReplicaView {
+                    name: "nats-2".into(),
+                    current: false,
+                    offline: true,
+                    lag: 3,
+                    seen_ms_ago: 9_000,
+                }],
+            }),
         }],
         dead_letters: vec![LetterView {
             letter: DeadLetter {
@@ -36,6 +46,10 @@ fn a_system_view_round_trips_and_tolerates_what_a_reader_does_not_know() {
                 retried: false,
             },
             redrive: Redrive::default(),
+        }],
+        nodes: vec![NodeView {
+            name: "nats-1".into(),
+            up: true,
         }],
     };
     let json = serde_json::to_value(&view).expect("serializes");
@@ -85,5 +99,27 @@ fn a_stuck_comment_carries_its_issue_flattened_with_the_redrive() {
         serde_json::to_value(&read).ok(),
         Some(plain),
         "no moderation field"
+    );
+}
+
+#[test]
+fn a_replica_seems_up_when_current_or_heard_from_lately() {
+    let replica = |current, offline, seen_ms_ago| ReplicaView {
+        name: "nats-3".into(),
+        current,
+        offline,
+        lag: 0,
+        seen_ms_ago,
+    };
+    assert!(replica(true, false, 0).seems_up());
+    assert!(replica(false, false, 800).seems_up(), "catching up");
+    assert!(
+        !replica(false, false, 0).seems_up(),
+        "a new leader never heard from it"
+    );
+    assert!(!replica(false, false, 14_000).seems_up(), "silent for long");
+    assert!(
+        !replica(true, true, 10).seems_up(),
+        "the group says offline"
     );
 }

@@ -8,3 +8,4 @@
 mod helpers;
 mod node_loss;
 mod partitions;
+mod system_view;
