@@ -9,7 +9,7 @@ SERVICE ?=
 LAB := python3 scripts/lab.py
 FRONTEND := $(wildcard scripts/frontend.sh)
 
-.PHONY: help run test lint bench chaos chaos-short build tools start stop kill status reset
+.PHONY: help run test lint lab check hint solution lab-reset workshop-prove bench chaos chaos-short build tools start stop kill status reset
 
 help:
 	@echo "make run                      install what is missing, build, start everything"
@@ -20,6 +20,8 @@ help:
 	@echo "make status                   processes, streams, consumer backlogs"
 	@echo "make kill|stop|start SERVICE=posts|comments|moderation|query|nats|frontend"
 	@echo "make reset                    wipe every stream (stop everything first)"
+	@echo "make lab                      the workshop's exercises (workshop/README.md)"
+	@echo "make check|hint|solution|lab-reset EX=05   one exercise: check it, a hint, the answer"
 
 run: build
 	@$(LAB) run
@@ -43,6 +45,7 @@ $(NATS):
 test: tools lint
 	python3 scripts/test_lab.py
 	cargo test --workspace
+	$(MAKE) --no-print-directory workshop-prove
 	$(MAKE) --no-print-directory chaos-short
 ifneq ($(FRONTEND),)
 	bash scripts/frontend.sh test
@@ -57,6 +60,18 @@ lint:
 
 bench: tools
 	cargo run --release -p bench
+
+# The workshop (workshop/README.md).
+COURSE := python3 workshop/course.py
+lab:
+	@$(COURSE) list
+check hint lab-reset: $(NATS)
+	@$(COURSE) $(subst lab-reset,reset,$@) "$(EX)"
+solution:
+	@$(COURSE) solution "$(EX)" $(if $(APPLY),--apply)
+# Every build exercise fails its check at the start and passes with its solution.
+workshop-prove: $(NATS)
+	$(COURSE) prove
 
 # A chaos run on a system of its own (free ports, store and logs in chaos-runs/), never the
 # one `make run` started. SEED repeats a run; DURATION is in seconds.
