@@ -63,6 +63,11 @@ EXERCISES = [
                                "an_older_update_never_overwrites_a_newer_one",
                                "a_creation_delivered_again_does_not_undo_an_update",
                                "every_order_of_the_history_gives_the_same_board"]),
+    Exercise("06", "ordered-parallelism", "build",
+             "parallel across keys, in order within one", 25,
+             crate="workshop-ordered-parallelism",
+             failing_at_start=["one_keys_messages_finish_in_the_order_given",
+                               "one_keys_messages_never_run_at_the_same_time"]),
     Exercise("07", "retries-and-dead-letters", "observe",
              "make moderation fail, watch the retries and the dead letter, heal it", 15),
 ]
