@@ -50,9 +50,14 @@ impl TestCluster {
             );
             let mut text = std::fs::read_to_string(&config).expect("the node's configuration");
             // The single-server configuration names the server after its port; a cluster
-            // node is named `nats-<n>`, as `make run CLUSTER=3` names them.
+            // node is named `nats-<n>`. A "cluster" of one is a plain single server (a
+            // cluster block would have it wait for peers that never come).
             text = text.replace(&format!("server_name: test-{client_port}\n"), "");
-            text.push_str(&cluster);
+            if size > 1 {
+                text.push_str(&cluster);
+            } else {
+                text.push_str(&format!("\nserver_name: {name}\n"));
+            }
             std::fs::write(&config, text).expect("writing a node's configuration");
             nodes.push(Node {
                 name,

@@ -20,6 +20,8 @@ pub const DEADLINE: Duration = Duration::from_secs(40);
 pub enum Kind {
     Posts,
     Comments,
+    /// Moderation as `make run` starts it: every instance on the one shared consumer.
+    Moderation,
     /// Moderation in partitioned mode, instance `index` (0-based) of `of`.
     ModerationPartitioned {
         index: u32,
@@ -34,7 +36,7 @@ impl Kind {
         match self {
             Kind::Posts => "posts",
             Kind::Comments => "comments",
-            Kind::ModerationPartitioned { .. } => "moderation",
+            Kind::Moderation | Kind::ModerationPartitioned { .. } => "moderation",
             Kind::Query(_) => "query",
         }
     }
@@ -59,8 +61,13 @@ pub struct ClusterSystem {
 impl ClusterSystem {
     /// A three-node cluster with the streams provisioned on all three.
     pub fn start() -> ClusterSystem {
+        ClusterSystem::with_nodes(3)
+    }
+
+    /// `nodes` nats-servers joined as a cluster (one: a single server, as `make run`).
+    pub fn with_nodes(nodes: usize) -> ClusterSystem {
         ClusterSystem {
-            cluster: TestCluster::start(3),
+            cluster: TestCluster::start(nodes),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()
@@ -100,12 +107,14 @@ impl ClusterSystem {
                     Box::new(|s| Box::pin(app.run_until_stopped(s))),
                 )
             }
-            Kind::ModerationPartitioned { index, of } => {
+            Kind::Moderation | Kind::ModerationPartitioned { .. } => {
                 let mut settings = moderation::Settings::for_test(settings);
-                settings.mode = moderation::config::Mode::Partitioned {
-                    index,
-                    instances: of,
-                };
+                if let Kind::ModerationPartitioned { index, of } = kind {
+                    settings.mode = moderation::config::Mode::Partitioned {
+                        index,
+                        instances: of,
+                    };
+                }
                 let app = moderation::Application::build(settings)
                     .await
                     .expect("moderation builds");
