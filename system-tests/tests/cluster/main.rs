@@ -5,6 +5,8 @@
 //! from the single-node system tests lets `cargo test -p system-tests --test cluster` run
 //! just these.
 
+// Shared with the workshop's test binary, which uses other parts of it.
+#[allow(dead_code)]
 mod helpers;
 mod node_loss;
 mod partitions;
