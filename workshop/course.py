@@ -53,6 +53,11 @@ class Exercise:
 EXERCISES = [
     Exercise("01", "missing-events", "observe",
              "kill moderation, write comments, bring it back: nothing is lost", 10),
+    Exercise("02", "late-service", "build",
+             "a service started a year late must count the whole history", 25,
+             crate="workshop-stats",
+             failing_at_start=["started_late_it_counts_the_whole_history",
+                               "it_says_ready_only_once_it_knows_the_history"]),
     Exercise("04", "idempotency", "build",
              "a decision published twice must be stored once", 20,
              crate="workshop-idempotency",
