@@ -1,15 +1,15 @@
-//! The shared contract and plumbing of the blog services.
+//! The JetStream plumbing every blog service shares.
 //!
-//! Every service talks to the others only through NATS JetStream. This crate holds what
-//! they must agree on, and nothing that belongs to one service alone.
+//! Every service talks to the others only through NATS JetStream. What they must agree on
+//! — the events, the names, the JSON — is the `contract` crate, which this one re-exports;
+//! what is here is how they reach the broker, and nothing that belongs to one service alone.
 //!
 //! # Layout
 //!
-//! - [`ids`]: the uuid newtypes (`PostId`, `CommentId`, `EventId`), and how an event's id is
-//!   derived from the event that caused it.
-//! - [`event`]: the wire contract — a CloudEvents 1.0 envelope around the four event types.
-//! - [`streams`]: the three streams (POSTS, COMMENTS, MODERATION), their subjects and their
-//!   one shared configuration.
+//! - [`ids`], [`event`]: the contract's ids and events (re-exported), whose constructors
+//!   make fresh and derived ids.
+//! - [`streams`]: how JetStream stores the three streams (their names and subjects are the
+//!   contract's `StreamDef`).
 //! - [`config`]: where the broker is (server list, replica count) and who we are to it,
 //!   read from the environment.
 //! - [`auth`]: the NATS users (one per service, `admin`, `learner`) and their passwords.
@@ -18,7 +18,7 @@
 //! - [`lookup`]: asking a stream what it holds (the last event on a subject, the event at a
 //!   sequence): how handlers check what is already stored before they publish an effect.
 //! - [`publish`]: publish an event with its id in `Nats-Msg-Id`; a broker outage becomes a
-//!   clear `Unavailable` error that HTTP handlers turn into a 503.
+//!   `PublishError` that HTTP handlers turn into a 503.
 //! - [`follow`]: replay a stream from its first message and keep following it (how posts and
 //!   comments rebuild their state), with a [`progress::Progress`] that says when the replay
 //!   has caught up.
@@ -29,12 +29,13 @@
 //!   carry a partition number (NATS's partition function), one consumer per partition,
 //!   each pulled by one instance at a time.
 //! - [`deadletters`]: the DEADLETTERS stream, which captures JetStream's own advisories about
-//!   messages a consumer gave up on.
-//! - [`discovery`]: registering with the NATS services API, and pinging who is up.
+//!   messages a consumer gave up on, and the notes consumers leave beside them.
+//! - [`discovery`]: registering with the NATS services API, so others can see who is up.
 //! - [`progress`]: "have I applied everything up to sequence N yet?", as a watch channel.
 //! - [`shutdown`]: Ctrl-C / SIGTERM as a cancellation token.
 //! - [`telemetry`]: the log format every service shares.
-//! - `testing` (feature `testing`): start a real nats-server on a random port for tests.
+//! - `testing` (feature `testing`): a real nats-server on a random port, or a cluster of
+//!   them, for tests.
 
 pub mod auth;
 pub mod config;
