@@ -16,33 +16,21 @@ pub mod lab;
 pub use error::{ApiError, Call, Failure};
 
 use crate::config::Config;
+use contract::api::{ErrorBody, NewComment, NewPost};
 use gloo_net::http::{Request, Response};
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Serialize};
 
-/// The posts service's answer to a created post.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct CreatedPost {
-    pub id: String,
-    pub title: String,
-}
-
-/// The comments service's answer to a created comment (always pending at first).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CreatedComment {
-    pub id: String,
-    pub post_id: String,
-    pub content: String,
-}
+/// The services' answers to a created post and comment (pending at first): the wire
+/// contract's shapes.
+pub use contract::api::{Comment as CreatedComment, Post as CreatedPost};
 
 /// `POST {posts}/posts` with the submit's idempotency key.
 pub async fn create_post(config: &Config, title: &str, key: &str) -> Result<CreatedPost, ApiError> {
-    #[derive(Serialize)]
-    struct Body<'a> {
-        title: &'a str,
-    }
     let url = format!("{}/posts", config.posts);
-    let request = json_post(Call::CreatePost, &url, Some(key), &Body { title })?;
+    let body = NewPost {
+        title: title.to_owned(),
+    };
+    let request = json_post(Call::CreatePost, &url, Some(key), &body)?;
     send(Call::CreatePost, request).await
 }
 
@@ -53,14 +41,13 @@ pub async fn create_comment(
     content: &str,
     key: &str,
 ) -> Result<CreatedComment, ApiError> {
-    #[derive(Serialize)]
-    struct Body<'a> {
-        content: &'a str,
-    }
     // Ids are uuids, but the path segment is still encoded: it came over the network.
     let post = encode_segment(post_id);
     let url = format!("{}/posts/{post}/comments", config.comments);
-    let request = json_post(Call::CreateComment, &url, Some(key), &Body { content })?;
+    let body = NewComment {
+        content: content.to_owned(),
+    };
+    let request = json_post(Call::CreateComment, &url, Some(key), &body)?;
     send(Call::CreateComment, request).await
 }
 
@@ -125,12 +112,6 @@ async fn send<T: DeserializeOwned>(call: Call, request: Request) -> Result<T, Ap
     }
 }
 
-/// Every service's error answer: `{"error": "..."}`.
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: String,
-}
-
 async fn refusal(call: Call, response: Response) -> ApiError {
     let status = response.status();
     let message = response.json::<ErrorBody>().await.ok().map(|b| b.error);
@@ -162,8 +143,15 @@ mod tests {
 
     #[test]
     fn created_comment_reads_the_camel_case_contract() {
-        let json = r#"{"id":"c1","postId":"p1","content":"hi","status":"pending"}"#;
-        let c: CreatedComment = serde_json::from_str(json).expect("valid");
-        assert_eq!((c.id.as_str(), c.post_id.as_str()), ("c1", "p1"));
+        let (c1, p1) = (
+            "01937c4e-7f3a-7cc2-b2a5-3f1e6a1d9c01",
+            "01937c4e-7f3a-7cc2-b2a5-3f1e6a1d9c02",
+        );
+        let json = format!(r#"{{"id":"{c1}","postId":"{p1}","content":"hi","status":"pending"}}"#);
+        let c: CreatedComment = serde_json::from_str(&json).expect("valid");
+        assert_eq!(
+            (c.id.to_string(), c.post_id.to_string()),
+            (c1.into(), p1.into())
+        );
     }
 }

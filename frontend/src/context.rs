@@ -14,7 +14,7 @@
 //! signals; the components only read them (and the writes add the user's own items to the
 //! board, see [`crate::model`]).
 
-use crate::model::system::SystemView;
+use crate::model::system::{SystemView, SystemViewRules};
 use crate::model::{Board, Link};
 use leptos::prelude::*;
 

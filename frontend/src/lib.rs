@@ -1,6 +1,10 @@
 //! The blog's web client: a Leptos app, compiled to WebAssembly, that reads everything from
 //! the query service and writes to the posts and comments services.
 //!
+//! Every JSON shape it reads or sends is the `contract` crate's, the very types the services
+//! serialize: `model` adds only what the page derives from them (wording, judgements, the
+//! page's own not-yet-confirmed writes), as small traits and UI types.
+//!
 //! # Layout
 //!
 //! - [`config`]: where the services are, read at run time from `/config.json`.

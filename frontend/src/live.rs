@@ -17,9 +17,10 @@
 //! say — and then a new one is opened after a short, growing delay.
 
 use crate::context::{PostsFeed, SystemFeed};
-use crate::model::system::SystemView;
+use crate::model::system::{SystemView, SystemViewRules};
 pub use crate::model::Link;
 use crate::model::Post;
+use contract::views::PostView;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
@@ -43,7 +44,8 @@ pub fn follow_posts(query_base: &str, feed: PostsFeed) {
     let PostsFeed { board, link } = feed;
     let shown_once = Rc::new(Cell::new(false));
     let on_snapshot: Handler = Box::new(move |text| {
-        let posts: Vec<Post> = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let posts: Vec<PostView> = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let posts: Vec<Post> = posts.into_iter().map(Post::from).collect();
         board.update(|board| board.replace_all(posts));
         if !shown_once.replace(true) {
             // After the next frame the list is on screen; mark that moment for the test.
@@ -56,7 +58,7 @@ pub fn follow_posts(query_base: &str, feed: PostsFeed) {
         Ok(())
     });
     let on_post: Handler = Box::new(move |text| {
-        let post: Post = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let post = Post::from(serde_json::from_str::<PostView>(text).map_err(|e| e.to_string())?);
         board.update(|board| board.merge_post(post));
         Ok(())
     });

@@ -24,9 +24,8 @@ pub mod system;
 pub mod time;
 pub mod timeline;
 
+use contract::views::{CommentView, PostView};
 use redrive::ModerationIssue;
-
-use serde::Deserialize;
 
 /// How the page's link to one of query's live streams is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,18 +38,17 @@ pub enum Link {
     Down,
 }
 
-/// A comment's moderation state, as the events and query spell it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Pending,
-    Approved,
-    Rejected,
+/// A comment's moderation state: the wire contract's.
+pub use contract::CommentStatus as Status;
+
+/// How the page names a status.
+pub trait StatusName {
+    /// The lowercase name, for CSS classes and `data-status` attributes.
+    fn name(self) -> &'static str;
 }
 
-impl Status {
-    /// The lowercase name, for CSS classes and `data-status` attributes.
-    pub fn as_str(self) -> &'static str {
+impl StatusName for Status {
+    fn name(self) -> &'static str {
         match self {
             Status::Pending => "pending",
             Status::Approved => "approved",
@@ -59,17 +57,28 @@ impl Status {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+/// A comment as the page shows it: query's view of it, and whether query has sent it yet.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Comment {
     pub id: String,
     pub content: String,
     pub status: Status,
     /// Why it is stuck pending, when moderation gave up on it (query sends it then only).
-    #[serde(default)]
     pub moderation: Option<ModerationIssue>,
     /// Written from this page and not yet seen in anything query sent.
-    #[serde(skip)]
     pub unconfirmed: bool,
+}
+
+impl From<CommentView> for Comment {
+    fn from(view: CommentView) -> Comment {
+        Comment {
+            id: view.id.to_string(),
+            content: view.content,
+            status: view.status,
+            moderation: view.moderation,
+            unconfirmed: false,
+        }
+    }
 }
 
 impl Comment {
@@ -85,15 +94,26 @@ impl Comment {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+/// A post as the page shows it: query's view of it, and whether query has sent it yet. Ids
+/// are kept as text, the form the page compares, sorts and puts in the DOM.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Post {
     pub id: String,
     pub title: String,
-    #[serde(default)]
     pub comments: Vec<Comment>,
     /// Created from this page and not yet seen in anything query sent.
-    #[serde(skip)]
     pub unconfirmed: bool,
+}
+
+impl From<PostView> for Post {
+    fn from(view: PostView) -> Post {
+        Post {
+            id: view.id.to_string(),
+            title: view.title,
+            comments: view.comments.into_iter().map(Comment::from).collect(),
+            unconfirmed: false,
+        }
+    }
 }
 
 /// Every post the page knows, oldest first.
@@ -256,20 +276,23 @@ mod tests {
 
     #[test]
     fn decodes_query_json_and_rejects_an_unknown_status() {
-        let json = r#"[{"id":"p1","title":"Hi","comments":[{"id":"c1","content":"x","status":"approved"}]}]"#;
-        let posts: Vec<Post> = serde_json::from_str(json).expect("valid");
+        let json = r#"[{"id":"01937c4e-7f3a-7cc2-b2a5-3f1e6a1d9c01","title":"Hi","comments":[
+            {"id":"01937c4e-7f3a-7cc2-b2a5-3f1e6a1d9c02","content":"x","status":"approved"}]}]"#;
+        let views: Vec<PostView> = serde_json::from_str(json).expect("valid");
+        let posts: Vec<Post> = views.into_iter().map(Post::from).collect();
+        assert_eq!(posts[0].id, "01937c4e-7f3a-7cc2-b2a5-3f1e6a1d9c01");
         assert_eq!(posts[0].comments[0].status, Status::Approved);
         assert!(!posts[0].comments[0].unconfirmed);
         assert_eq!(posts[0].comments[0].moderation, None);
-        let stuck = r#"{"id":"c1","content":"x","status":"pending","moderation":{"gaveUp":true,
+        let stuck = r#"{"id":"01937c4e-7f3a-7cc2-b2a5-3f1e6a1d9c02","content":"x","status":"pending","moderation":{"gaveUp":true,
             "deadLetter":4,"consumer":"moderation","error":"boom","state":"exhausted","retries":3,"maxRetries":3}}"#;
-        let stuck: Comment = serde_json::from_str(stuck).expect("valid");
+        let stuck = Comment::from(serde_json::from_str::<CommentView>(stuck).expect("valid"));
         assert_eq!(
             stuck.moderation.map(|m| (m.dead_letter, m.redrive.retries)),
             Some((4, 3))
         );
-        let odd = r#"{"id":"c1","content":"x","status":"maybe"}"#;
-        assert!(serde_json::from_str::<Comment>(odd).is_err());
+        let odd = r#"{"id":"01937c4e-7f3a-7cc2-b2a5-3f1e6a1d9c02","content":"x","status":"maybe"}"#;
+        assert!(serde_json::from_str::<CommentView>(odd).is_err());
     }
 
     #[test]

@@ -5,17 +5,10 @@ use super::error::sentence;
 use super::{encode_segment, get, json_post, send, ApiError, Call};
 use crate::config::Config;
 use crate::model::timeline::Timeline;
-use serde::{Deserialize, Serialize};
 
 /// Query's answer to a retry: the original message is back in its stream.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Retried {
-    pub dead_letter: u64,
-    pub stream: String,
-    /// Where the copy landed in `stream`.
-    pub republished_sequence: u64,
-}
+/// Query's answers to retries: the wire contract's shapes.
+pub use contract::api::{NotRetried, Retried, RetriedAll};
 
 /// `GET {query}/comments/{id}/timeline`.
 pub async fn timeline(config: &Config, comment_id: &str) -> Result<Timeline, ApiError> {
@@ -28,23 +21,13 @@ pub async fn timeline(config: &Config, comment_id: &str) -> Result<Timeline, Api
 }
 
 /// Query's answer to "retry all": what went back into its stream, and what could not.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct RetriedAll {
-    pub retried: Vec<Retried>,
-    #[serde(default)]
-    pub failed: Vec<NotRetried>,
+/// What the panel says after "Retry all".
+pub trait RetryAllText {
+    fn text(&self) -> String;
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NotRetried {
-    pub dead_letter: u64,
-    pub error: String,
-}
-
-impl RetriedAll {
-    /// What the panel says after "Retry all".
-    pub fn text(&self) -> String {
+impl RetryAllText for RetriedAll {
+    fn text(&self) -> String {
         let retried = match self.retried.len() {
             0 => "Nothing to retry: every dead letter was already retried.".to_owned(),
             1 => "1 dead letter put back into its stream.".to_owned(),
@@ -77,8 +60,7 @@ pub async fn retry_all(config: &Config) -> Result<RetriedAll, ApiError> {
 /// The body `{}`: query's retries want JSON, so that a plain form on another site cannot
 /// trigger them (a script's JSON makes the browser ask query first, and query allows only
 /// this page's origin).
-#[derive(Serialize)]
-struct Empty {}
+type Empty = contract::api::RetryRequest;
 
 #[cfg(test)]
 mod tests {

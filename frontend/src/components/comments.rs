@@ -6,7 +6,7 @@ use crate::components::text_form::TextForm;
 use crate::components::timeline::CommentTimeline;
 use crate::config::Config;
 use crate::context::PostsFeed;
-use crate::model::{Comment, Status};
+use crate::model::{Comment, Status, StatusName};
 use leptos::prelude::*;
 
 /// The comments of one post, oldest first. Each shows its content only once approved.
@@ -56,9 +56,9 @@ fn CommentItem(id: String, comments: Signal<Vec<Comment>>) -> impl IntoView {
     let comment_id = id.clone();
     view! {
         <li
-            class=move || format!("comment {}", status.get().as_str())
+            class=move || format!("comment {}", status.get().name())
             data-comment-id=id
-            data-status=move || status.get().as_str()
+            data-status=move || status.get().name()
         >
             <div class="comment-row">
                 <span class="comment-text">{text}</span>
@@ -92,7 +92,13 @@ pub fn CommentForm(post_id: String) -> impl IntoView {
         let post_id = post_id.clone();
         async move {
             let created = api::create_comment(&config, &post_id, &content, &key).await?;
-            board.update(|b| b.add_own_comment(&created.post_id, created.id, created.content));
+            board.update(|b| {
+                b.add_own_comment(
+                    &created.post_id.to_string(),
+                    created.id.to_string(),
+                    created.content,
+                )
+            });
             Ok(())
         }
     };

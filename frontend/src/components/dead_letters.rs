@@ -14,10 +14,12 @@
 //! (`value`) for free. Nothing is refetched after one: query's `/system/events` sends the
 //! letter as retried a moment later, and that live view is what the list reads.
 
-use crate::api::lab::{self, Retried};
+use crate::api::lab::{self, Retried, RetryAllText};
 use crate::components::clock::ticking_now;
 use crate::config::Config;
 use crate::context::SystemFeed;
+use crate::model::redrive::RedriveText;
+use crate::model::system::DeadLetterText;
 use crate::model::time;
 use leptos::prelude::*;
 
@@ -27,7 +29,12 @@ pub fn DeadLetterList() -> impl IntoView {
     let ids = Memo::new(move |_| {
         feed.view.with(|v| {
             v.as_ref()
-                .map(|v| v.dead_letters.iter().map(|d| d.id).collect::<Vec<_>>())
+                .map(|v| {
+                    v.dead_letters
+                        .iter()
+                        .map(|d| d.letter.id)
+                        .collect::<Vec<_>>()
+                })
                 .unwrap_or_default()
         })
     });
@@ -64,8 +71,9 @@ fn RetryAll() -> impl IntoView {
     let config = expect_context::<Config>();
     let waiting = Memo::new(move |_| {
         feed.view.with(|v| {
-            v.as_ref()
-                .map_or(0, |v| v.dead_letters.iter().filter(|d| !d.retried).count())
+            v.as_ref().map_or(0, |v| {
+                v.dead_letters.iter().filter(|d| !d.letter.retried).count()
+            })
         })
     });
     let retry = Action::new_local(move |_: &()| {
@@ -107,7 +115,7 @@ fn DeadLetterItem(id: u64) -> impl IntoView {
     let letter = Memo::new(move |_| {
         feed.view.with(|v| {
             v.as_ref()
-                .and_then(|v| v.dead_letters.iter().find(|d| d.id == id).cloned())
+                .and_then(|v| v.dead_letters.iter().find(|d| d.letter.id == id).cloned())
         })
     });
     let field = move |f: fn(&crate::model::system::DeadLetter) -> String| {
@@ -120,7 +128,7 @@ fn DeadLetterItem(id: u64) -> impl IntoView {
     });
     let busy = retry.pending();
     let outcome = retry.value();
-    let retried = move || letter.with(|l| l.as_ref().is_some_and(|l| l.retried));
+    let retried = move || letter.with(|l| l.as_ref().is_some_and(|l| l.letter.retried));
     // Done as far as this page knows: query recorded the retry, or just said it did it.
     let done = move || retried() || outcome.with(|o| matches!(o, Some(Ok(_))));
     let note = move || match outcome.get() {
@@ -146,7 +154,7 @@ fn DeadLetterItem(id: u64) -> impl IntoView {
     let redrive = move || {
         letter.with(|l| {
             l.as_ref()
-                .and_then(|l| l.redrive.as_ref())
+                .map(|l| &l.redrive)
                 .map(|r| r.system_text(now.get()))
         })
     };
@@ -157,16 +165,16 @@ fn DeadLetterItem(id: u64) -> impl IntoView {
         <li class="dead-letter" data-dead-letter-id=id.to_string() data-retried=move || retried().to_string()>
             <div class="dead-letter-head">
                 <strong class="dead-letter-cause">{field(|l| l.cause_text())}</strong>
-                <time datetime=field(|l| l.time.clone())>{field(|l| time::date_and_clock(&l.time))}</time>
+                <time datetime=field(|l| l.letter.time.to_rfc3339())>{field(|l| time::date_and_clock(&l.letter.time.to_rfc3339()))}</time>
             </div>
             <p class="dead-letter-where">
-                {field(|l| match &l.subject {
-                    Some(subject) => format!("{} / {} · message #{} · {subject}", l.stream, l.consumer, l.stream_sequence),
-                    None => format!("{} / {} · message #{}", l.stream, l.consumer, l.stream_sequence),
+                {field(|l| match &l.letter.subject {
+                    Some(subject) => format!("{} / {} · message #{} · {subject}", l.letter.stream, l.letter.consumer, l.letter.stream_sequence),
+                    None => format!("{} / {} · message #{}", l.letter.stream, l.letter.consumer, l.letter.stream_sequence),
                 })}
             </p>
             <p class="dead-letter-error">
-                {field(|l| match &l.error {
+                {field(|l| match &l.letter.error {
                     Some(e) => format!("Error: {e}"),
                     // Only when the consumer could not leave its note (e.g. it crashed).
                     None => "No error text recorded: each failed attempt's error is in its service's log.".to_owned(),

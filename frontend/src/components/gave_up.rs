@@ -2,7 +2,7 @@
 //! retried automatically (see [`crate::model::redrive`]).
 
 use crate::components::clock::ticking_now;
-use crate::model::redrive::ModerationIssue;
+use crate::model::redrive::{IssueText, ModerationIssue};
 use leptos::prelude::*;
 
 /// Shown only while query says the comment's moderation is dead-lettered.

@@ -17,7 +17,7 @@ pub fn NewPost() -> impl IntoView {
         let config = config.clone();
         async move {
             let created = api::create_post(&config, &title, &key).await?;
-            board.update(|b| b.add_own_post(created.id, created.title));
+            board.update(|b| b.add_own_post(created.id.to_string(), created.title));
             Ok(())
         }
     };

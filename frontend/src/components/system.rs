@@ -9,7 +9,7 @@
 use crate::components::dead_letters::DeadLetterList;
 use crate::context::SystemFeed;
 use crate::live::Link;
-use crate::model::system::{instances_text, ServiceCard, Stream, SystemView};
+use crate::model::system::{instances_text, ServiceCard, Stream, SystemView, SystemViewRules};
 use leptos::prelude::*;
 
 #[component]

@@ -15,7 +15,7 @@
 use crate::api::{lab, ApiError};
 use crate::config::Config;
 use crate::model::time;
-use crate::model::timeline::{next_fetch_in_ms, Hop, Timeline};
+use crate::model::timeline::{next_fetch_in_ms, Hop, HopText, Timeline, TimelineRules};
 use crate::model::Status;
 use leptos::prelude::*;
 use std::time::Duration;
@@ -132,7 +132,7 @@ fn TimelineChain(timeline: Timeline) -> impl IntoView {
         <p class="timeline-summary">{summary}</p>
         <ol class="hops">{hops}</ol>
         {timeline.correlation_id.map(|id| view! {
-            <p class="correlation">"Correlation id " <code>{id}</code></p>
+            <p class="correlation">"Correlation id " <code>{id.to_string()}</code></p>
         })}
     }
 }
@@ -144,7 +144,7 @@ fn hop_view(hop: &Hop) -> impl IntoView {
             {hop.delay_text().map(|d| view! { " " <span class="hop-delay">{d}</span> })}
             <span class="hop-detail">
                 "by " <span class="hop-source">{hop.source.clone()}</span> " · "
-                <time datetime=hop.time.clone()>{time::clock(&hop.time)}</time>
+                <time datetime=hop.time.to_rfc3339()>{time::clock(&hop.time.to_rfc3339())}</time>
             </span>
         </li>
     }

@@ -7,59 +7,43 @@
 //! time, and the page counts down to it with its own clock.
 
 use super::time;
-use serde::Deserialize;
 
-/// Where a dead letter stands with automatic retries.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Redrive {
-    pub state: RedriveState,
-    /// Retries so far along the letter's chain (letter, retry, letter of the copy, …).
-    #[serde(default)]
-    pub retries: u32,
-    /// The bound on automatic retries.
-    #[serde(default)]
-    pub max_retries: u32,
-    /// RFC 3339, UTC: when the next automatic retry is due (while `scheduled`).
-    #[serde(default)]
-    pub next_retry_at: Option<String>,
-}
+/// The shapes: the wire contract's, as query serializes them.
+pub use contract::views::{ModerationIssue, Redrive, RedriveState};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum RedriveState {
-    Scheduled,
-    Retried,
-    /// The bound is reached: a person must look.
-    Exhausted,
-    /// Never retried automatically (terminated by its consumer, or re-drive is off).
-    Manual,
-    #[serde(other)]
-    Other,
-}
-
-impl Redrive {
-    /// "attempt 2 of 3, next in 45 s", counted down from `now_ms` (ms since 1970).
-    fn next_attempt(&self, now_ms: i64) -> String {
-        let due = self.next_retry_at.as_deref().and_then(time::epoch_ms);
-        let when = due.map_or_else(|| "soon".to_owned(), |due| time::countdown(due - now_ms));
-        let when = if when.starts_with("in ") {
-            format!("next {when}")
-        } else {
-            format!("next one {when}")
-        };
-        format!(
-            "attempt {} of {}, {when}",
-            self.retries + 1,
-            self.max_retries
-        )
-    }
-
+/// What the page says about a letter's automatic retries.
+pub trait RedriveText {
     /// The System view's line for a letter.
-    pub fn system_text(&self, now_ms: i64) -> String {
+    fn system_text(&self, now_ms: i64) -> String;
+}
+
+/// What the page says under a comment whose moderation gave up.
+pub trait IssueText {
+    /// The line under the comment, counted down from `now_ms`.
+    fn text(&self, now_ms: i64) -> String;
+}
+
+/// "attempt 2 of 3, next in 45 s", counted down from `now_ms` (ms since 1970).
+fn next_attempt(redrive: &Redrive, now_ms: i64) -> String {
+    let due = redrive.next_retry_at.map(|at| at.timestamp_millis());
+    let when = due.map_or_else(|| "soon".to_owned(), |due| time::countdown(due - now_ms));
+    let when = if when.starts_with("in ") {
+        format!("next {when}")
+    } else {
+        format!("next one {when}")
+    };
+    format!(
+        "attempt {} of {}, {when}",
+        redrive.retries + 1,
+        redrive.max_retries
+    )
+}
+
+impl RedriveText for Redrive {
+    fn system_text(&self, now_ms: i64) -> String {
         match self.state {
             RedriveState::Scheduled => {
-                format!("Retried automatically: {}.", self.next_attempt(now_ms))
+                format!("Retried automatically: {}.", next_attempt(self, now_ms))
             }
             RedriveState::Retried => "Retried: its message is back in the stream.".to_owned(),
             RedriveState::Exhausted => format!(
@@ -78,24 +62,8 @@ impl Redrive {
     }
 }
 
-/// Why a pending comment is stuck: query's `moderation` field of a comment.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ModerationIssue {
-    /// The dead letter, as the System view lists it.
-    pub dead_letter: u64,
-    /// Who gave up: `moderation`, or `comments` applying moderation's decision.
-    #[serde(default)]
-    pub consumer: String,
-    #[serde(default)]
-    pub error: Option<String>,
-    #[serde(flatten)]
-    pub redrive: Redrive,
-}
-
-impl ModerationIssue {
-    /// The line under the comment, counted down from `now_ms`.
-    pub fn text(&self, now_ms: i64) -> String {
+impl IssueText for ModerationIssue {
+    fn text(&self, now_ms: i64) -> String {
         let who = if self.consumer == "comments" {
             "Applying the moderation decision gave up"
         } else {
@@ -111,7 +79,7 @@ impl ModerationIssue {
             RedriveState::Scheduled => {
                 format!(
                     "It is retried automatically ({}).",
-                    self.redrive.next_attempt(now_ms)
+                    next_attempt(&self.redrive, now_ms)
                 )
             }
             RedriveState::Exhausted => format!(

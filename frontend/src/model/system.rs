@@ -6,133 +6,73 @@
 //! lists the dead letters. This page only shows that, and decides one thing itself: how
 //! much of it is still true (see [`judge`]).
 
-use super::redrive::Redrive;
 use super::Link;
-use serde::Deserialize;
 
 /// The service whose answers this view is: if the page cannot reach it, nothing here is
 /// current, and if it cannot reach the broker, nobody else's state is known.
 pub const QUERY: &str = "query";
 
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct SystemView {
-    /// Whether query itself is connected to nats-server.
-    pub broker_connected: bool,
-    pub services: Vec<Service>,
-    pub streams: Vec<Stream>,
-    /// Newest first.
-    pub dead_letters: Vec<DeadLetter>,
-}
+/// The view's shapes: the wire contract's, as query serializes them.
+pub use contract::views::{
+    Cause, ConsumerView as Consumer, LetterView as DeadLetter, ServiceView as Service,
+    StreamView as Stream, SystemView,
+};
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Service {
-    pub name: String,
-    /// Answered the last ping in time.
-    pub up: bool,
-    /// How many instances answered.
-    #[serde(default)]
-    pub instances: u32,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Stream {
-    pub name: String,
-    pub messages: u64,
-    /// Durable consumers only, by name.
-    #[serde(default)]
-    pub consumers: Vec<Consumer>,
-}
-
-/// A durable consumer's backlog.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Consumer {
-    pub name: String,
-    /// In the stream, not yet delivered to it.
-    pub pending: u64,
-    /// Delivered, not yet acknowledged (being worked on, or waiting for a retry).
-    pub ack_pending: u64,
-    /// Delivered more than once.
-    pub redelivered: u64,
-}
-
-/// A message a consumer gave up on.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeadLetter {
-    /// What a retry refers to.
-    pub id: u64,
-    pub cause: Cause,
-    pub stream: String,
-    pub consumer: String,
-    /// Where the original message is in `stream`.
-    pub stream_sequence: u64,
-    /// The original message's subject, when the consumer left a note.
-    #[serde(default)]
-    pub subject: Option<String>,
-    pub deliveries: u64,
-    #[serde(default)]
-    pub error: Option<String>,
-    /// RFC 3339, UTC.
-    pub time: String,
-    #[serde(default)]
-    pub retried: bool,
-    /// Where it stands with automatic retries (absent from an older query).
-    #[serde(default)]
-    pub redrive: Option<Redrive>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Cause {
-    /// Every allowed delivery failed.
-    MaxDeliveries,
-    /// The consumer gave up on it at once (it could never succeed).
-    Terminated,
-    /// A cause this page does not know yet: still shown, not dropped.
-    #[serde(other)]
-    Other,
-}
-
-impl DeadLetter {
+/// What the page reads in a dead letter.
+pub trait DeadLetterText {
     /// Why it is here, in words.
-    pub fn cause_text(&self) -> String {
-        match self.cause {
-            Cause::MaxDeliveries => format!("Failed on all {} deliveries", self.deliveries),
+    fn cause_text(&self) -> String;
+}
+
+impl DeadLetterText for DeadLetter {
+    fn cause_text(&self) -> String {
+        let deliveries = self.letter.deliveries;
+        match self.letter.cause {
+            Cause::MaxDeliveries => format!("Failed on all {deliveries} deliveries"),
             Cause::Terminated => format!(
                 "Terminated by the consumer after {}",
-                plural(self.deliveries, "delivery", "deliveries")
+                plural(deliveries, "delivery", "deliveries")
             ),
             Cause::Other => format!(
                 "Given up after {}",
-                plural(self.deliveries, "delivery", "deliveries")
+                plural(deliveries, "delivery", "deliveries")
             ),
         }
     }
 }
 
-impl SystemView {
-    pub fn from_json(text: &str) -> Result<SystemView, serde_json::Error> {
+/// What the page derives from query's system view.
+pub trait SystemViewRules: Sized {
+    fn from_json(text: &str) -> Result<Self, serde_json::Error>;
+    /// Whether query has looked at the system yet (right after it starts it sends `{}`).
+    fn has_looked(&self) -> bool;
+    /// Whether this view can be taken as the system's state now: the page's link to query
+    /// is live and query can reach the broker.
+    fn is_current(&self, link: Link) -> bool;
+    /// What each service's card shows. Counts (instances, backlog) only while they are
+    /// current: a stale "1 instance" would be a claim the page cannot back.
+    fn service_cards(&self, link: Link) -> Vec<ServiceCard>;
+    /// What is waiting for `service`: the pending and unacknowledged messages of the
+    /// durable consumers named after it (moderation's is `moderation` on COMMENTS, or
+    /// `moderation-p0` … on MODERATION_WORK when partitioned), with where they wait.
+    /// `None` if it has no consumer by its name.
+    fn backlog(&self, service: &str) -> Option<Backlog>;
+}
+
+impl SystemViewRules for SystemView {
+    fn from_json(text: &str) -> Result<SystemView, serde_json::Error> {
         serde_json::from_str(text)
     }
 
-    /// Whether query has looked at the system yet (right after it starts it sends `{}`).
-    pub fn has_looked(&self) -> bool {
+    fn has_looked(&self) -> bool {
         !self.services.is_empty()
     }
 
-    /// Whether this view can be taken as the system's state now: the page's link to query
-    /// is live and query can reach the broker.
-    pub fn is_current(&self, link: Link) -> bool {
+    fn is_current(&self, link: Link) -> bool {
         link == Link::Live && self.broker_connected
     }
 
-    /// What each service's card shows. Counts (instances, backlog) only while they are
-    /// current: a stale "1 instance" would be a claim the page cannot back.
-    pub fn service_cards(&self, link: Link) -> Vec<ServiceCard> {
+    fn service_cards(&self, link: Link) -> Vec<ServiceCard> {
         let current = self.is_current(link);
         self.services
             .iter()
@@ -153,19 +93,34 @@ impl SystemView {
             .collect()
     }
 
-    /// What is waiting for `service`: the pending and unacknowledged messages of the
-    /// durable consumers named after it (moderation's is `moderation` on COMMENTS), with
-    /// where they wait. `None` if it has no consumer by its name.
-    pub fn backlog(&self, service: &str) -> Option<Backlog> {
+    fn backlog(&self, service: &str) -> Option<Backlog> {
         let mut backlog: Option<Backlog> = None;
         for stream in &self.streams {
-            for consumer in stream.consumers.iter().filter(|c| c.name == service) {
+            for consumer in stream
+                .consumers
+                .iter()
+                .filter(|c| belongs_to(&c.name, service))
+            {
                 let b = backlog.get_or_insert_with(Backlog::default);
                 b.messages += consumer.pending + consumer.ack_pending;
-                b.streams.push(stream.name.clone());
+                if !b.streams.contains(&stream.name) {
+                    b.streams.push(stream.name.clone());
+                }
             }
         }
         backlog
+    }
+}
+
+/// Whether the durable consumer `name` is `service`'s: its own name, or one of its
+/// partitions' (`moderation-p2`).
+fn belongs_to(name: &str, service: &str) -> bool {
+    match name.strip_prefix(service) {
+        Some("") => true,
+        Some(rest) => rest
+            .strip_prefix("-p")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
+        None => false,
     }
 }
 
@@ -196,7 +151,7 @@ pub struct ServiceCard {
     /// Why it is shown so, in a few words.
     pub why: &'static str,
     /// How many instances answered; `None` when that is not known now.
-    pub instances: Option<u32>,
+    pub instances: Option<u64>,
     /// What waits for it; `None` when it has no consumer of its name, or it is not known now.
     pub backlog: Option<Backlog>,
 }
@@ -263,8 +218,8 @@ pub fn judge(service: &Service, broker_connected: bool, link: Link) -> Judgement
 }
 
 /// `1 instance`, `2 instances`, `0 instances`.
-pub fn instances_text(n: u32) -> String {
-    plural(u64::from(n), "instance", "instances")
+pub fn instances_text(n: u64) -> String {
+    plural(n, "instance", "instances")
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {
@@ -297,7 +252,7 @@ mod tests {
         Service {
             name: name.into(),
             up,
-            instances: u32::from(up),
+            instances: u64::from(up),
         }
     }
 
@@ -311,7 +266,7 @@ mod tests {
         assert_eq!((comments.name.as_str(), comments.messages), ("COMMENTS", 5));
         assert_eq!(comments.consumers[0].pending, 1);
         assert_eq!(v.streams[2].consumers[0].redelivered, 3);
-        let letter = &v.dead_letters[0];
+        let letter = &v.dead_letters[0].letter;
         assert_eq!(
             (letter.cause, letter.stream_sequence, letter.error.clone()),
             (Cause::MaxDeliveries, 4, None)
@@ -328,18 +283,27 @@ mod tests {
     #[test]
     fn an_unknown_cause_is_kept() {
         let json = r#"{"id":9,"cause":"somethingNew","stream":"S","consumer":"c","streamSequence":1,
-            "deliveries":1,"time":"t"}"#;
+            "deliveries":1,"time":"2026-11-22T10:00:00Z"}"#;
         let letter: DeadLetter = serde_json::from_str(json).expect("valid");
-        assert_eq!(letter.cause, Cause::Other);
-        assert!(!letter.retried);
+        assert_eq!(letter.letter.cause, Cause::Other);
+        assert!(!letter.letter.retried);
         assert_eq!(letter.cause_text(), "Given up after 1 delivery");
+    }
+
+    #[test]
+    fn a_partitioned_services_consumers_are_its_own() {
+        assert!(belongs_to("moderation", "moderation"));
+        assert!(belongs_to("moderation-p3", "moderation"));
+        assert!(!belongs_to("moderation-x", "moderation"));
+        assert!(!belongs_to("query-4012", "query"));
+        assert!(!belongs_to("comments", "moderation"));
     }
 
     #[test]
     fn each_cause_is_said_in_words() {
         let mut letter = view().dead_letters[0].clone();
         assert_eq!(letter.cause_text(), "Failed on all 5 deliveries");
-        letter.cause = Cause::Terminated;
+        letter.letter.cause = Cause::Terminated;
         assert_eq!(
             letter.cause_text(),
             "Terminated by the consumer after 5 deliveries"

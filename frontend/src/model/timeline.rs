@@ -4,47 +4,41 @@
 
 use super::time;
 use super::Status;
-use serde::Deserialize;
+use contract::EventType;
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Timeline {
-    pub comment_id: String,
-    /// The id of the user request that started the chain; every event in it carries it.
-    #[serde(default)]
-    pub correlation_id: Option<String>,
-    /// In time order.
-    #[serde(default)]
-    pub events: Vec<Hop>,
-}
+/// The shapes: the wire contract's, as query serializes them.
+pub use contract::views::{HopView as Hop, TimelineView as Timeline};
 
-/// One event in the chain.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Hop {
-    #[serde(rename = "type")]
-    pub event_type: String,
-    /// The service that published it.
-    pub source: String,
-    pub event_id: String,
-    /// RFC 3339, UTC.
-    pub time: String,
-    /// Milliseconds since the event before it (none for the first).
-    #[serde(default)]
-    pub since_previous_ms: Option<i64>,
-}
-
-impl Hop {
+/// How the page writes one hop.
+pub trait HopText {
     /// `+3 ms` for a hop after the first; nothing for the first.
-    pub fn delay_text(&self) -> Option<String> {
+    fn delay_text(&self) -> Option<String>;
+}
+
+impl HopText for Hop {
+    fn delay_text(&self) -> Option<String> {
         self.since_previous_ms.map(time::hop)
     }
 }
 
-impl Timeline {
+/// What the page reads in a timeline.
+pub trait TimelineRules {
     /// The whole chain on one line:
     /// `CommentCreated → CommentModerated +3 ms → CommentUpdated +1 ms`.
-    pub fn summary(&self) -> String {
+    fn summary(&self) -> String;
+    /// From the first event to the last, when there are at least two.
+    fn total_ms(&self) -> Option<i64>;
+    /// Whether this timeline holds everything a comment with `status` must have behind it.
+    ///
+    /// Query reads each stream with its own consumer, so the comment's status (from
+    /// `CommentUpdated`, on COMMENTS) can change a moment before query has read the
+    /// `CommentModerated` that caused it (on MODERATION). A timeline fetched in that
+    /// moment lacks a hop; the page asks again rather than show a chain with a gap.
+    fn is_complete_for(&self, status: Status) -> bool;
+}
+
+impl TimelineRules for Timeline {
+    fn summary(&self) -> String {
         self.events
             .iter()
             .map(|hop| match hop.delay_text() {
@@ -55,32 +49,24 @@ impl Timeline {
             .join(" → ")
     }
 
-    /// From the first event to the last, when there are at least two.
-    pub fn total_ms(&self) -> Option<i64> {
+    fn total_ms(&self) -> Option<i64> {
         if self.events.len() < 2 {
             return None;
         }
         Some(self.events.iter().filter_map(|h| h.since_previous_ms).sum())
     }
 
-    fn has(&self, event_type: &str) -> bool {
-        self.events.iter().any(|hop| hop.event_type == event_type)
-    }
-
-    /// Whether this timeline holds everything a comment with `status` must have behind it.
-    ///
-    /// Query reads each stream with its own consumer, so the comment's status (from
-    /// `CommentUpdated`, on COMMENTS) can change a moment before query has read the
-    /// `CommentModerated` that caused it (on MODERATION). A timeline fetched in that
-    /// moment lacks a hop; the page asks again rather than show a chain with a gap.
-    pub fn is_complete_for(&self, status: Status) -> bool {
+    fn is_complete_for(&self, status: Status) -> bool {
+        let has = |t: EventType| self.events.iter().any(|hop| hop.event_type == t.name);
         match status {
-            Status::Pending => self.has("CommentCreated"),
-            Status::Approved | Status::Rejected => {
-                ["CommentCreated", "CommentModerated", "CommentUpdated"]
-                    .iter()
-                    .all(|t| self.has(t))
-            }
+            Status::Pending => has(EventType::COMMENT_CREATED),
+            Status::Approved | Status::Rejected => [
+                EventType::COMMENT_CREATED,
+                EventType::COMMENT_MODERATED,
+                EventType::COMMENT_UPDATED,
+            ]
+            .into_iter()
+            .all(has),
         }
     }
 }
@@ -104,10 +90,12 @@ pub fn next_fetch_in_ms(attempt: u32, settled: bool) -> Option<u32> {
 mod tests {
     use super::*;
 
-    const JSON: &str = r#"{"commentId":"c1","correlationId":"r1","events":[
-        {"type":"CommentCreated","source":"comments","eventId":"e1","time":"2026-11-22T10:00:00.000Z","sincePreviousMs":null},
-        {"type":"CommentModerated","source":"moderation","eventId":"e2","time":"2026-11-22T10:00:00.003Z","sincePreviousMs":3},
-        {"type":"CommentUpdated","source":"comments","eventId":"e3","time":"2026-11-22T10:00:01.250Z","sincePreviousMs":1247}],
+    const C1: &str = "01937c4e-7f3a-7cc2-b2a5-3f1e6a1d9c01";
+    const R1: &str = "01937c4e-7f3a-7cc2-b2a5-3f1e6a1d9c02";
+    const JSON: &str = r#"{"commentId":"01937c4e-7f3a-7cc2-b2a5-3f1e6a1d9c01","correlationId":"01937c4e-7f3a-7cc2-b2a5-3f1e6a1d9c02","events":[
+        {"type":"CommentCreated","source":"comments","eventId":"01937c4e-7f3a-7cc2-b2a5-3f1e6a1d9c03","time":"2026-11-22T10:00:00.000Z","sincePreviousMs":null},
+        {"type":"CommentModerated","source":"moderation","eventId":"01937c4e-7f3a-7cc2-b2a5-3f1e6a1d9c04","time":"2026-11-22T10:00:00.003Z","sincePreviousMs":3},
+        {"type":"CommentUpdated","source":"comments","eventId":"01937c4e-7f3a-7cc2-b2a5-3f1e6a1d9c05","time":"2026-11-22T10:00:01.250Z","sincePreviousMs":1247}],
         "summary":"CommentCreated → CommentModerated +3 ms → CommentUpdated +1247 ms"}"#;
 
     fn timeline() -> Timeline {
@@ -117,12 +105,14 @@ mod tests {
     #[test]
     fn reads_querys_json() {
         let t = timeline();
-        assert_eq!(t.correlation_id.as_deref(), Some("r1"));
+        assert_eq!(t.correlation_id.map(|c| c.to_string()).as_deref(), Some(R1));
+        assert_eq!(t.comment_id.to_string(), C1);
         assert_eq!(t.events[1].source, "moderation");
         assert_eq!(t.events[0].since_previous_ms, None);
-        let bare: Timeline =
-            serde_json::from_str(r#"{"commentId":"c1","correlationId":null,"events":[]}"#)
-                .expect("valid");
+        let bare: Timeline = serde_json::from_str(&format!(
+            r#"{{"commentId":"{C1}","correlationId":null,"events":[]}}"#
+        ))
+        .expect("valid");
         assert_eq!(bare.correlation_id, None);
     }
 
