@@ -39,6 +39,7 @@ pub fn SystemPage() -> impl IntoView {
             >
                 <div class="system-body" class:stale=move || !feed.is_current()>
                     <Services />
+                    <Nodes />
                     <Streams />
                     <DeadLetterList />
                 </div>
@@ -124,6 +125,29 @@ fn ServiceCardView(card: ServiceCard) -> impl IntoView {
     }
 }
 
+/// The broker's nodes: one for a single nats-server, three for a cluster.
+#[component]
+fn Nodes() -> impl IntoView {
+    let feed = expect_context::<SystemFeed>();
+    let nodes = Memo::new(move |_| {
+        feed.view
+            .with(|v| v.as_ref().map(|v| v.nodes.clone()).unwrap_or_default())
+    });
+    view! {
+        <section aria-labelledby="nodes-heading" hidden=move || nodes.with(Vec::is_empty)>
+            <h3 id="nodes-heading">"The broker"</h3>
+            <ul class="node-list">
+                <For each=move || nodes.get() key=|node| node.clone() let:node>
+                    <li class="node" data-node=node.name.clone() data-up=node.up.to_string()>
+                        <span class="node-name">{node.name.clone()}</span>
+                        <span class="node-state">{if node.up { "Up" } else { "Down" }}</span>
+                    </li>
+                </For>
+            </ul>
+        </section>
+    }
+}
+
 #[component]
 fn Streams() -> impl IntoView {
     let feed = expect_context::<SystemFeed>();
@@ -147,6 +171,28 @@ fn Streams() -> impl IntoView {
             </div>
         </section>
     }
+}
+
+/// `led by nats-1; copies on nats-2 (current), nats-3 (behind)`, for a replicated stream.
+fn replicas_text(stream: &Stream) -> Option<String> {
+    let cluster = stream.cluster.as_ref().filter(|c| !c.replicas.is_empty())?;
+    let leader = cluster.leader.as_deref().unwrap_or("nobody (electing)");
+    let copies = cluster
+        .replicas
+        .iter()
+        .map(|r| {
+            let state = if !r.seems_up() {
+                "down"
+            } else if r.current {
+                "current"
+            } else {
+                "behind"
+            };
+            format!("{} ({state})", r.name)
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(format!("led by {leader}; copies on {copies}"))
 }
 
 #[component]
@@ -186,6 +232,7 @@ fn StreamCard(stream: Stream) -> impl IntoView {
                 <span class="stream-name">{stream.name.clone()}</span>
                 <span class="stream-messages">{messages}</span>
             </h4>
+            {replicas_text(&stream).map(|text| view! { <p class="stream-replicas">{text}</p> })}
             {if has_consumers {
                 view! {
                     <div class="table-scroll">
