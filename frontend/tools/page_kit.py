@@ -49,6 +49,8 @@ return {
       backlog: c.dataset.backlog === undefined ? null : +c.dataset.backlog, text: c.innerText }])),
   streams: Object.fromEntries(Array.from(document.querySelectorAll('article.stream')).map(s => [
     s.dataset.stream, +s.dataset.messages])),
+  nodes: Object.fromEntries(Array.from(document.querySelectorAll('li.node')).map(n => [
+    n.dataset.node, n.dataset.up === 'true'])),
   consumers: Object.fromEntries(Array.from(document.querySelectorAll('article.stream')).flatMap(s =>
     Array.from(s.querySelectorAll('tr.consumer')).map(r => [s.dataset.stream + '/' + r.dataset.consumer,
       { pending: +r.dataset.pending, ackPending: +r.dataset.ackPending, redelivered: +r.dataset.redelivered }]))),

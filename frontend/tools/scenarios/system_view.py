@@ -23,6 +23,8 @@ def the_system_view_opens_with_the_keyboard_and_shows_every_service_up(w: World)
     wait_until("the streams and moderation's consumer",
                lambda: "COMMENTS/moderation" in w.page.system()["consumers"] and len(w.page.system()["streams"]) >= 4,
                10)
+    nodes = wait_until("the broker's node, up", lambda: (n := w.page.system()["nodes"]) and all(n.values()) and n, 10)
+    assert len(nodes) == 1, f"one nats-server, one node: {nodes}"
     wide = w.page.sticks_out_sideways()
     assert not wide, f"the System view scrolls sideways at a phone's width: {wide}"
     w.browser.screenshot(w.output / "system-view-phone.png")
@@ -31,6 +33,7 @@ def the_system_view_opens_with_the_keyboard_and_shows_every_service_up(w: World)
     shown = ", ".join(f"{n} {v['state']} ({v['instances']})" for n, v in now["services"].items())
     print(f"     services: {shown}")
     print(f"     streams: {now['streams']}")
+    print(f"     nodes: {now['nodes']}")
     w.page.no_reload()
 
 
