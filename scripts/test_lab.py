@@ -1,12 +1,12 @@
-"""Tests of the lab's own process guards (scripts/lab.py), run by `make test`.
+"""Tests of the lab's own process guards (scripts/lablib), run by `make test`.
 
-Each test loads the real lab.py as a module, points its folders at a temporary directory and
+Each test loads the real lab package afresh, points its folders at a temporary directory and
 its ports at free ones (so it never touches a `make run` on this machine), and swaps the
 programs it would start for `sleep`. Standard library only: `python3 scripts/test_lab.py`.
 """
 
 import http.server
-import importlib.util
+import importlib
 import json
 import os
 import socket
@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 import unittest
 from pathlib import Path
 
@@ -22,26 +23,34 @@ HERE = Path(__file__).resolve().parent
 
 
 def load_lab(root):
-    """A fresh copy of lab.py whose checkout is `root`."""
-    module = importlib.util.spec_from_file_location("lab_under_test", HERE / "lab.py")
-    lab = importlib.util.module_from_spec(module)
-    module.loader.exec_module(lab)
-    lab.ROOT = root
-    lab.RUN = root / ".run"
-    lab.LOGS, lab.PIDS = lab.RUN / "logs", lab.RUN / "pids"
-    lab.DATA = root / "data"
-    lab.PROVISION = root / "no-provision"
-    lab.nats_command = lambda: ["/bin/sleep", "30"]
-    for spec in lab.PROCESSES.values():
+    """The lab package (scripts/lablib), freshly loaded, whose checkout is `root`. Its
+    settings live in one module that every other one reads, so they are set there; the
+    answer is a view with the settings and commands the tests use."""
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    import lablib
+    from lablib import processes, reset, run, settings, status
+    for module in (settings, processes, status, reset, run, lablib):
+        importlib.reload(module)
+    settings.ROOT = root
+    settings.RUN = root / ".run"
+    settings.LOGS, settings.PIDS = settings.RUN / "logs", settings.RUN / "pids"
+    settings.DATA = root / "data"
+    settings.PROVISION = root / "no-provision"
+    settings.nats_command = lambda: ["/bin/sleep", "30"]
+    for spec in settings.PROCESSES.values():
         spec["port"] = free_port()
         spec["cmd"] = ["/bin/sleep", "30"]
-    lab.MONITOR_PORT = free_port()
-    lab.MONITOR = f"http://127.0.0.1:{lab.MONITOR_PORT}"
+    settings.MONITOR_PORT = free_port()
+    settings.MONITOR = f"http://127.0.0.1:{settings.MONITOR_PORT}"
     # A run that gets as far as following the logs "gets" Ctrl-C at once, so a test of a
     # refusal that does not happen fails instead of hanging.
-    lab.follow_logs = interrupt
-    lab.PIDS.mkdir(parents=True)
-    return lab
+    run.follow_logs = interrupt
+    settings.PIDS.mkdir(parents=True)
+    return types.SimpleNamespace(
+        PIDS=settings.PIDS, DATA=settings.DATA, PROCESSES=settings.PROCESSES,
+        MONITOR_PORT=settings.MONITOR_PORT, run=run.run, start=processes.start,
+        reset=reset.reset, stop_all=processes.stop_all)
 
 
 def interrupt(*_):

@@ -18,7 +18,8 @@
 //!
 //! - [`rng`]: the small seeded random number generator behind every choice.
 //! - [`faults`]: targets, fault kinds and the seeded schedule.
-//! - [`system`]: the processes: start, signal, restart; the one place that says how.
+//! - [`system`]: the processes: start, signal, restart; its `spec` module is the one place
+//!   that says what they are and how each is started.
 //! - [`inject`]: carrying out the schedule against the running system.
 //! - [`history`]: operations, attempts and outcomes, written as JSON lines.
 //! - [`workload`]: the clients, with idempotency keys and bounded retries.

@@ -4,6 +4,7 @@
 //! server list) is added in one place.
 
 use anyhow::{bail, Context};
+use bus::ServiceName;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,13 +26,19 @@ impl Service {
         Service::Query,
     ];
 
-    pub fn name(self) -> &'static str {
+    /// Which service of the contract this is: its name is spelled there, once.
+    pub fn contract(self) -> ServiceName {
         match self {
-            Service::Posts => "posts",
-            Service::Comments => "comments",
-            Service::Moderation => "moderation",
-            Service::Query => "query",
+            Service::Posts => ServiceName::Posts,
+            Service::Comments => ServiceName::Comments,
+            Service::Moderation => ServiceName::Moderation,
+            Service::Query => ServiceName::Query,
         }
+    }
+
+    /// Its name (and its binary's name): `bus::ServiceName`'s.
+    pub fn name(self) -> &'static str {
+        self.contract().name()
     }
 }
 

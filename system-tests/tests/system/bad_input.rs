@@ -139,7 +139,7 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
         0,
         "no comment published"
     );
-    let (status, one) = system.get_json(Service::Query, "/posts/not-an-id").await;
+    let (status, one) = system.query_post("not-an-id").await;
     assert_eq!(status, 404, "{one}");
 
     // Wrong routes, wrong methods and paths that are not text answer JSON too.

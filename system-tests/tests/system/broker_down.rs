@@ -1,10 +1,12 @@
 //! Broker down: writes answer 503 and change nothing; when it returns, services reconnect
 //! by themselves. Services started before the broker wait for it.
 
-use crate::helpers::{build_service, statuses, Service, TestSystem, DEADLINE};
+use crate::helpers::{
+    build_service, eventually, eventually_some, statuses, Service, TestSystem, DEADLINE,
+};
 use bus::StreamDef;
 use serde_json::json;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_answer_503_while_the_broker_is_down_and_work_again_after() {
@@ -28,9 +30,7 @@ async fn writes_answer_503_while_the_broker_is_down_and_work_again_after() {
             )
             .await;
     }
-    let (status, body) = system
-        .post_json(Service::Posts, "/posts", json!({"title": "lost?"}))
-        .await;
+    let (status, body) = system.try_create_post("lost?").await;
     assert_eq!(status, 503, "{body}");
     assert!(
         body["error"]
@@ -38,27 +38,22 @@ async fn writes_answer_503_while_the_broker_is_down_and_work_again_after() {
             .is_some_and(|e| e.contains("unavailable")),
         "{body}"
     );
-    let path = format!("/posts/{post}/comments");
-    let (status, body) = system
-        .post_json(Service::Comments, &path, json!({"content": "lost?"}))
-        .await;
+    let (status, body) = system.try_create_comment(&post, "lost?").await;
     assert_eq!(status, 503, "{body}");
     assert!(body["error"].is_string());
 
     system.nats.restart();
     // No service is restarted: they reconnect by themselves.
-    let deadline = Instant::now() + DEADLINE;
-    let second = loop {
-        let (status, body) = system
-            .post_json(Service::Posts, "/posts", json!({"title": "after"}))
-            .await;
-        if status == 201 {
-            break body["id"].as_str().unwrap_or_default().to_owned();
+    let second = eventually_some("posts to reconnect and accept a write", || async {
+        match system.try_create_post("after").await {
+            (201, body) => Ok(body["id"].as_str().unwrap_or_default().to_owned()),
+            (status, body) => {
+                assert_eq!(status, 503, "while reconnecting the answer is 503: {body}");
+                Err(format!("{status} {body}"))
+            }
         }
-        assert_eq!(status, 503, "while reconnecting the answer is 503: {body}");
-        assert!(Instant::now() < deadline, "posts never reconnected");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    })
+    .await;
     let comment = system.create_comment(&second, "we are back").await;
     let posts = system
         .query_until("both posts, the new comment approved", |p| {
@@ -92,20 +87,16 @@ async fn a_service_started_before_the_broker_waits_for_it() {
     let stop = tokio_util::sync::CancellationToken::new();
     let task = tokio::spawn(run(stop.clone()));
     let url = format!("http://127.0.0.1:{port}/posts");
-    let deadline = Instant::now() + DEADLINE;
-    loop {
+    eventually("posts to serve a write", || async {
         let answer = system
             .http
             .post(&url)
             .json(&json!({"title": "late start"}))
             .send()
             .await;
-        if answer.is_ok_and(|r| r.status() == 201) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "posts never served a write");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        answer.is_ok_and(|r| r.status() == 201)
+    })
+    .await;
     stop.cancel();
     let _ = task.await;
 }

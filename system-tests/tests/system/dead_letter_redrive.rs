@@ -6,10 +6,10 @@
 //! so each generation of a letter takes that long: these tests wait longer than
 //! [`DEADLINE`] where a chain of letters is involved.
 
-use crate::helpers::{statuses, Service, TestSystem, DEADLINE};
+use crate::helpers::{eventually_within, statuses, Service, TestSystem, DEADLINE};
 use query::redrive::Policy;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Long enough for three generations of a letter (3 × ~7.3 s, plus the re-drive delays).
 const CHAIN_DEADLINE: Duration = Duration::from_secs(60);
@@ -38,18 +38,13 @@ async fn query_get_until(
     deadline: Duration,
     check: impl Fn(&Value) -> bool,
 ) -> Value {
-    let give_up = Instant::now() + deadline;
-    loop {
-        let (status, body) = system.get_json(Service::Query, path).await;
-        if status == 200 && check(&body) {
-            return body;
+    eventually_within(deadline, what, || async {
+        match system.get_json(Service::Query, path).await {
+            (200, body) if check(&body) => Ok(body),
+            (status, body) => Err(format!("{status} {body}")),
         }
-        assert!(
-            Instant::now() < give_up,
-            "timed out waiting for {what}; last answer: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await
 }
 
 /// The comment `id` in a `/posts` answer.
@@ -185,7 +180,7 @@ async fn the_automatic_retries_stop_at_the_bound_and_say_a_person_must_look() {
 
     // Nothing more happens by itself: no fourth letter, the last one not retried.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let (_, later) = system.get_json(Service::Query, "/system").await;
+    let (_, later) = system.query_system().await;
     assert_eq!(letters(&later).len(), 3, "{later}");
     assert_eq!(letters(&later)[0]["retried"], false, "{later}");
     let (_, posts) = system.get_json(Service::Query, "/posts").await;
@@ -208,9 +203,7 @@ async fn retry_all_puts_every_letter_back() {
     assert_eq!(statuses(&posts)[&first], "pending");
 
     heal_moderation(&mut system).await;
-    let (status, answer) = system
-        .post_json(Service::Query, "/deadletters/retry-all", json!({}))
-        .await;
+    let (status, answer) = system.retry_all_dead_letters().await;
     assert_eq!(status, 202, "{answer}");
     assert_eq!(
         answer["retried"].as_array().map(Vec::len),
@@ -231,9 +224,7 @@ async fn retry_all_puts_every_letter_back() {
         })
         .await;
 
-    let (status, again) = system
-        .post_json(Service::Query, "/deadletters/retry-all", json!({}))
-        .await;
+    let (status, again) = system.retry_all_dead_letters().await;
     assert_eq!(
         (status, again["retried"].clone()),
         (202, json!([])),
@@ -307,7 +298,7 @@ async fn a_retry_needs_a_json_body_and_an_allowed_origin() {
         );
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let (_, view) = system.get_json(Service::Query, "/system").await;
+    let (_, view) = system.query_system().await;
     assert_eq!(
         letters(&view)[0]["retried"],
         false,

@@ -1,6 +1,6 @@
 //! A user's first five minutes: a post, two comments, one approved and one rejected.
 
-use crate::helpers::{statuses, Service, TestSystem};
+use crate::helpers::{statuses, TestSystem};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_comment_goes_from_pending_to_approved_or_rejected() {
@@ -20,14 +20,12 @@ async fn a_comment_goes_from_pending_to_approved_or_rejected() {
     assert_eq!(posts[0]["comments"][0]["content"], "Great post");
 
     // The writers' own lists agree (posts lists the post; comments knows the outcome).
-    let (status, listed) = system.get_json(Service::Posts, "/posts").await;
+    let (status, listed) = system.list_posts().await;
     assert_eq!(
         (status, listed[0]["id"].as_str()),
         (200, Some(post.as_str()))
     );
-    let (status, comments) = system
-        .get_json(Service::Comments, &format!("/posts/{post}/comments"))
-        .await;
+    let (status, comments) = system.list_comments(&post).await;
     assert_eq!(status, 200);
     assert_eq!(comments.as_array().map(Vec::len), Some(2));
     assert!(comments
@@ -37,9 +35,7 @@ async fn a_comment_goes_from_pending_to_approved_or_rejected() {
         .all(|c| c["postId"] == post.as_str()));
 
     // Query also answers one post at a time.
-    let (status, one) = system
-        .get_json(Service::Query, &format!("/posts/{post}"))
-        .await;
+    let (status, one) = system.query_post(&post).await;
     assert_eq!(status, 200);
     assert_eq!(one["comments"].as_array().map(Vec::len), Some(2));
 }
@@ -50,7 +46,7 @@ async fn a_write_is_readable_from_its_service_at_once() {
     for i in 0..5 {
         let post = system.create_post(&format!("post {i}")).await;
         // No waiting: the 201 came only after the posts service applied its own event.
-        let (_, listed) = system.get_json(Service::Posts, "/posts").await;
+        let (_, listed) = system.list_posts().await;
         assert!(listed
             .as_array()
             .into_iter()
@@ -58,9 +54,7 @@ async fn a_write_is_readable_from_its_service_at_once() {
             .any(|p| p["id"] == post.as_str()));
         // And comments can already see the post, though it learned of it from the stream.
         let comment = system.create_comment(&post, "first").await;
-        let (_, comments) = system
-            .get_json(Service::Comments, &format!("/posts/{post}/comments"))
-            .await;
+        let (_, comments) = system.list_comments(&post).await;
         assert_eq!(comments[0]["id"], comment.as_str());
         let status = comments[0]["status"].as_str().unwrap_or_default();
         assert!(["pending", "approved"].contains(&status), "status {status}");

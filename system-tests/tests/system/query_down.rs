@@ -1,7 +1,7 @@
 //! Query down: it replays the whole history on start, and its answer equals that of a
 //! query instance that never stopped. It reports ready only once the replay caught up.
 
-use crate::helpers::{comment_ids, Service, TestSystem};
+use crate::helpers::{comment_ids, eventually, eventually_some, Service, TestSystem};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_query_rebuilds_the_same_read_model_and_is_ready_only_when_complete() {
@@ -21,14 +21,11 @@ async fn a_restarted_query_rebuilds_the_same_read_model_and_is_ready_only_when_c
         }
     }
     // The twin never stopped: wait until it has settled (every comment moderated).
-    let expected = loop {
-        let (_, twin) = system.get_json(Service::QueryTwin, "/posts").await;
-        let settled = comment_ids(&twin).len() == 81 && !twin.to_string().contains("\"pending\"");
-        if settled {
-            break twin;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    };
+    let expected = system
+        .get_until(Service::QueryTwin, "/posts", "the twin to settle", |twin| {
+            comment_ids(twin).len() == 81 && !twin.to_string().contains("\"pending\"")
+        })
+        .await;
 
     // Restart query. The first time its /health says ready, its read model must already
     // be complete: no polling of /posts after that.
@@ -37,27 +34,19 @@ async fn a_restarted_query_rebuilds_the_same_read_model_and_is_ready_only_when_c
     let task = tokio::spawn(run(stop.clone()));
     let health = format!("http://127.0.0.1:{port}/health");
     let posts_url = format!("http://127.0.0.1:{port}/posts");
-    let deadline = std::time::Instant::now() + crate::helpers::DEADLINE;
-    loop {
+    eventually("the restarted query to report ready", || async {
         let answer = system.http.get(&health).send().await;
-        if answer.is_ok_and(|r| r.status() == 200) {
-            break;
+        answer.is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+    let rebuilt: serde_json::Value = eventually_some("the rebuilt /posts answer", || async {
+        let answer = system.http.get(&posts_url).send().await;
+        match answer {
+            Ok(response) => response.json().await.map_err(|e| e.to_string()),
+            Err(error) => Err(error.to_string()),
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "query never became ready"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
-    let rebuilt: serde_json::Value = system
-        .http
-        .get(&posts_url)
-        .send()
-        .await
-        .expect("answers")
-        .json()
-        .await
-        .expect("json");
+    })
+    .await;
     assert_eq!(rebuilt, expected);
     stop.cancel();
     let _ = task.await;

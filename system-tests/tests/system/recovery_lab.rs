@@ -2,6 +2,7 @@
 //! retry, timelines — seen through query's `GET /system` and the timeline route.
 
 use crate::helpers::{consumer, is_up, statuses, Service, TestSystem};
+use bus::StreamDef;
 use serde_json::Value;
 
 fn pending(system: &Value, stream: &str, name: &str) -> Option<u64> {
@@ -59,10 +60,21 @@ async fn a_transient_failure_is_retried_and_then_succeeds() {
         })
         .await;
     let seen = system
-        .system_until("the redeliveries counted", |s| {
+        .system_until("moderation's consumer settled", |s| {
             consumer(s, "COMMENTS", "moderation").is_some_and(|c| c["ackPending"] == 0)
         })
         .await;
+    // Approval alone would also follow a first attempt that succeeded: what proves the
+    // retry is the server's count of deliveries — one comment, delivered three times.
+    let deliveries = system
+        .consumer_info(StreamDef::Comments, "moderation")
+        .await
+        .delivered
+        .consumer_sequence;
+    assert_eq!(
+        deliveries, 3,
+        "two failed deliveries and the one that succeeded"
+    );
     assert_eq!(
         seen["deadLetters"].as_array().map(Vec::len),
         Some(0),
@@ -122,10 +134,7 @@ async fn a_permanent_failure_becomes_a_dead_letter_the_consumer_moves_on_and_a_r
     );
 
     // Retry it from the dead letters.
-    let path = format!("/deadletters/{letter_id}/retry");
-    let (status, answer) = system
-        .post_json(Service::Query, &path, serde_json::json!({}))
-        .await;
+    let (status, answer) = system.retry_dead_letter(letter_id).await;
     assert_eq!(status, 202, "{answer}");
     system
         .query_until("the retried comment approved", |p| {
@@ -141,13 +150,7 @@ async fn a_permanent_failure_becomes_a_dead_letter_the_consumer_moves_on_and_a_r
                 .any(|l| l["id"] == letter_id && l["retried"] == true)
         })
         .await;
-    let (status, _) = system
-        .post_json(
-            Service::Query,
-            "/deadletters/999999/retry",
-            serde_json::json!({}),
-        )
-        .await;
+    let (status, _) = system.retry_dead_letter(999_999).await;
     assert_eq!(status, 404);
 }
 
@@ -216,8 +219,6 @@ async fn a_comment_has_a_timeline_tied_to_its_request() {
     assert!(timeline["summary"]
         .as_str()
         .is_some_and(|s| s.starts_with("CommentCreated → CommentModerated +")));
-    let (status, _) = system
-        .get_json(Service::Query, "/comments/not-an-id/timeline")
-        .await;
+    let (status, _) = system.timeline("not-an-id").await;
     assert_eq!(status, 404);
 }

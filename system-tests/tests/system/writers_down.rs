@@ -13,21 +13,17 @@ async fn posts_and_comments_rebuild_their_state_after_a_crash() {
             statuses(p).get(&comment).is_some_and(|s| s == "approved")
         })
         .await;
-    let (_, posts_before) = system.get_json(Service::Posts, "/posts").await;
-    let path = format!("/posts/{post}/comments");
-    let (_, comments_before) = system.get_json(Service::Comments, &path).await;
+    let (_, posts_before) = system.list_posts().await;
+    let (_, comments_before) = system.list_comments(&post).await;
 
     system.kill(Service::Posts).await;
     system.kill(Service::Comments).await;
     system.start_service(Service::Posts).await;
     system.start_service(Service::Comments).await;
 
+    assert_eq!(system.list_posts().await, (200, posts_before));
     assert_eq!(
-        system.get_json(Service::Posts, "/posts").await,
-        (200, posts_before)
-    );
-    assert_eq!(
-        system.get_json(Service::Comments, &path).await,
+        system.list_comments(&post).await,
         (200, comments_before.clone())
     );
     assert_eq!(comments_before[0]["status"], "approved");

@@ -3,30 +3,25 @@
 //! address, as they would to a real service), with a store and logs inside the run folder —
 //! never `make run`'s `data/`.
 //!
-//! [`System::command`] is the one place that says how any process is started; credentials or
+//! - [`spec`]: what the processes are — the settings, nats-server's configuration file, the
+//!   processes of a whole system, and the command line and environment of each.
+//! - here: the running system — start, restart, signal, take down, and wait until ready.
+//!
+//! [`spec::command`] is the one place that says how any process is started; credentials or
 //! a cluster change it and nothing else. Every process is a `harness::process::Child`, killed
 //! when the system is dropped, so no run leaves processes behind.
+
+mod spec;
+
+pub use spec::Settings;
 
 use crate::faults::Target;
 use anyhow::{bail, Context};
 use harness::process::{free_port, wait_for_port, Child, Signal};
-use harness::services::{Launch, Service};
+use harness::services::Service;
+use spec::write_nats_config;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// How to start the system.
-#[derive(Clone, Debug)]
-pub struct Settings {
-    /// Where the service binaries are (`target/release` for `make chaos`).
-    pub binaries: PathBuf,
-    /// Every durable consumer's ack wait (`NATS_ACK_WAIT_MS`): short, so a pause can outlast
-    /// it within a short run.
-    pub ack_wait: Duration,
-    /// How many query instances to run; each has its own consumers and read model.
-    pub query_instances: u8,
-    pub rust_log: String,
-}
 
 struct Process {
     target: Target,
@@ -43,40 +38,6 @@ pub struct System {
     logs: PathBuf,
 }
 
-/// The repository's own nats-server configuration (`nats/nats.conf`, what `make run` uses:
-/// fsync before every ack, and whatever users it defines), with its store moved into the run
-/// folder. nats-server refuses `-sd` beside a `store_dir` in the file, so the line is
-/// rewritten; ports are overridden by flags.
-fn write_nats_config(folder: &Path, store: &Path) -> anyhow::Result<PathBuf> {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../nats/nats.conf");
-    let text =
-        std::fs::read_to_string(&repo).with_context(|| format!("reading {}", repo.display()))?;
-    let mut moved = false;
-    let lines: Vec<String> = text
-        .lines()
-        .map(|line| match line.trim_start().strip_prefix("store_dir") {
-            Some(_) => {
-                moved = true;
-                format!("  store_dir: {store:?}")
-            }
-            None => line.to_owned(),
-        })
-        .collect();
-    anyhow::ensure!(
-        moved,
-        "{} has no store_dir line to point at the run folder",
-        repo.display()
-    );
-    // It includes the users and permissions from beside it.
-    let auth = bus::testing::auth_conf();
-    std::fs::copy(&auth, folder.join("auth.conf"))
-        .with_context(|| format!("copying {}", auth.display()))?;
-    let config = folder.join("nats.conf");
-    std::fs::write(&config, lines.join("\n") + "\n")
-        .with_context(|| format!("writing {}", config.display()))?;
-    Ok(config)
-}
-
 impl System {
     /// Starts nats-server and every service, and waits until each is ready.
     pub async fn start(settings: Settings, folder: &Path) -> anyhow::Result<System> {
@@ -89,21 +50,7 @@ impl System {
             nats_config,
             logs,
         };
-        let mut targets = vec![Target::Nats(1)];
-        targets.extend(
-            [Service::Posts, Service::Comments, Service::Moderation].map(|service| {
-                Target::Service {
-                    service,
-                    instance: 1,
-                }
-            }),
-        );
-        for instance in 1..=system.settings.query_instances {
-            targets.push(Target::Service {
-                service: Service::Query,
-                instance,
-            });
-        }
+        let targets = spec::whole_system(system.settings.query_instances);
         for target in targets {
             system.add(target).await?;
             if target == Target::Nats(1) {
@@ -136,48 +83,11 @@ impl System {
         Ok(())
     }
 
-    /// The command that starts `target` on `port`: the one place that says how the system is
-    /// started.
-    fn command(&self, target: Target, port: u16) -> anyhow::Result<Command> {
-        match target {
-            Target::Nats(_) => {
-                let mut command = Command::new(bus::testing::nats_server_binary());
-                command
-                    .arg("-c")
-                    .arg(&self.nats_config)
-                    .args(["-a", "127.0.0.1", "-p", &port.to_string()])
-                    .args(["-m", &free_port()?.to_string()])
-                    // The passwords of the users in auth.conf.
-                    .envs(bus::auth::server_environment());
-                Ok(command)
-            }
-            Target::Service { service, instance } => {
-                let extra_env = [
-                    (
-                        "NATS_ACK_WAIT_MS".to_owned(),
-                        self.settings.ack_wait.as_millis().to_string(),
-                    ),
-                    // The logs are files to read, not a terminal: no colour codes.
-                    ("NO_COLOR".to_owned(), "1".to_owned()),
-                ];
-                let instance_name = format!("{}-{instance}", service.name());
-                let nats_url = self.nats_url();
-                let launch = Launch {
-                    binaries: &self.settings.binaries,
-                    nats_url: &nats_url,
-                    rust_log: &self.settings.rust_log,
-                    instance: &instance_name,
-                    extra_env: &extra_env,
-                };
-                harness::services::command(service, port, &launch)
-            }
-        }
-    }
-
     /// (Re)starts `target` on its port, appending to its log.
     pub fn restart(&mut self, target: Target) -> anyhow::Result<()> {
         let port = self.process(target)?.port;
-        let command = self.command(target, port)?;
+        let nats_url = self.nats_url();
+        let command = spec::command(&self.settings, &self.nats_config, &nats_url, target, port)?;
         let log = self.logs.join(format!("{target}.log"));
         let child = Child::spawn_appending(&target.to_string(), command, &log)?;
         self.process_mut(target)?.child = Some(child);

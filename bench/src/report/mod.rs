@@ -1,0 +1,191 @@
+//! The table: each figure beside its same-run baseline and the issue's target, printed and
+//! written to `bench/results.md`, with every number (per run too) in `bench/results.json`.
+//!
+//! `rows` builds the table's lines and the verdicts; `format` writes the numbers; this
+//! module prints the table and writes the files.
+
+mod format;
+mod rows;
+
+use crate::figures::latency::Latency;
+use crate::figures::reads::Reads;
+use crate::figures::replay::{AfterReplay, Replay};
+use crate::figures::writes::Writes;
+use crate::plan::Plan;
+use crate::processes::CpuShare;
+use crate::system::ServiceMemory;
+use anyhow::Context;
+use format::count;
+use rows::rows;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::Path;
+
+#[derive(Debug, Serialize)]
+pub struct Results {
+    pub finished: String,
+    pub cores: usize,
+    pub cpu: String,
+    pub command: String,
+    /// The commit measured, with "+ local changes" if the tree differed from it.
+    pub commit: String,
+    pub minutes: f64,
+    pub plan: Plan,
+    pub latency: Vec<Latency>,
+    pub writes: Vec<Writes>,
+    pub replay: Vec<Replay>,
+    pub reads: Option<Reads>,
+    /// Each service right after a fresh start on empty streams (fsync mode system).
+    pub at_rest: Vec<ServiceMemory>,
+    pub after_replay: Option<AfterReplay>,
+    pub verdicts: Vec<Verdict>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Verdict {
+    pub target: String,
+    pub measured: String,
+    pub met: bool,
+}
+
+/// Fills in the verdicts, prints the table, and writes both result files into `folder`.
+pub fn publish(results: &mut Results, folder: &Path) -> anyhow::Result<()> {
+    results.verdicts = rows(results).1;
+    let markdown = markdown(results);
+    println!("\n{markdown}");
+    let md = folder.join("results.md");
+    std::fs::write(&md, &markdown).with_context(|| format!("writing {}", md.display()))?;
+    let json = folder.join("results.json");
+    let text = serde_json::to_string_pretty(results).context("serializing the results")?;
+    std::fs::write(&json, text + "\n").with_context(|| format!("writing {}", json.display()))?;
+    println!("written: {} and {}", md.display(), json.display());
+    Ok(())
+}
+
+/// The table alone.
+pub fn table(results: &Results) -> String {
+    let (rows, _) = rows(results);
+    let mut out =
+        String::from("| figure | measured | baseline (same run) | ratio | target | verdict |\n");
+    out.push_str("| --- | --- | --- | --- | --- | --- |\n");
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            r.figure, r.measured, r.baseline, r.ratio, r.target, r.verdict
+        );
+    }
+    out
+}
+
+fn markdown(results: &Results) -> String {
+    let plan = &results.plan;
+    let mut out = String::from("# Benchmark results\n\n");
+    let _ = writeln!(
+        out,
+        "`{}` at commit {} on {} cores ({}), finished {} after {:.1} minutes{}.",
+        results.command,
+        results.commit,
+        results.cores,
+        results.cpu,
+        results.finished,
+        results.minutes,
+        if plan.quick {
+            " — a quick smoke run (`BENCH_QUICK=1`), not the real figures"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(
+        out,
+        "Every figure is the median of {} runs; every ratio is the median of the per-run ratios to a \
+         baseline measured in the same run, seconds apart. Throughput runs: {} s measured after a {:.1} s \
+         warm-up. The services ran with `RUST_LOG={}`; load generator, broker and services share the cores.\n",
+        plan.repeats,
+        plan.run.as_secs_f64(),
+        plan.warmup.as_secs_f64(),
+        plan.service_log
+    );
+    out.push_str(&table(results));
+    out.push_str(&cpu_table(results));
+    out.push_str(NOTES);
+    out
+}
+
+/// Where the time went: how many of the machine's cores each process kept busy during each
+/// kind of run (medians across the repeats). A figure that falls short of its baseline
+/// while the cores add up to the whole machine is CPU-bound, and this says on whom.
+fn cpu_table(results: &Results) -> String {
+    const COLUMNS: [&str; 6] = [
+        "nats-server",
+        "posts",
+        "comments",
+        "moderation",
+        "query",
+        "bench (load generator)",
+    ];
+    let mut lines: Vec<(String, &[CpuShare])> = Vec::new();
+    for w in &results.writes {
+        let mode = w.mode.label();
+        lines.push((format!("raw publish+ack, {mode}"), &w.cpu.raw));
+        lines.push((format!("create-post, {mode}"), &w.cpu.posts));
+        lines.push((format!("create-comment, {mode}"), &w.cpu.comments));
+    }
+    for r in &results.replay {
+        lines.push((
+            format!("bare consumer, {} events", count(r.events as f64)),
+            &r.bare_cpu,
+        ));
+        lines.push((
+            format!("query replay, {} events", count(r.events as f64)),
+            &r.cpu,
+        ));
+    }
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut out =
+        String::from("\n## Where the CPU went\n\nCores each process kept busy during the run (of ");
+    let _ = writeln!(out, "{}; medians across the runs).\n", results.cores);
+    let _ = writeln!(out, "| run | {} | total |", COLUMNS.join(" | "));
+    let _ = writeln!(out, "| --- |{} --- |", " ---: |".repeat(COLUMNS.len()));
+    for (run, shares) in lines {
+        let cell = |name: &str| {
+            shares
+                .iter()
+                .find(|s| s.process == name)
+                .map_or("—".to_owned(), |s| format!("{:.2}", s.cores))
+        };
+        let total: f64 = shares.iter().map(|s| s.cores).sum();
+        let cells: Vec<String> = COLUMNS.iter().map(|c| cell(c)).collect();
+        let _ = writeln!(out, "| {run} | {} | {total:.2} |", cells.join(" | "));
+    }
+    out
+}
+
+const NOTES: &str = "
+## How each figure is measured
+
+- **create-post / create-comment**: 64 keep-alive HTTP/1.1 connections, each sending its next
+  request when the last is answered (201 counts as success). Baseline: one async-nats client
+  publishing fresh events with 64 publishes in flight, each awaiting its PubAck, to a stream
+  configured like POSTS on the same nats-server. Comments are spread over 64 posts; moderation
+  and the comment updates run in the background as they would in use.
+- **moderation latency**: one comment at a time, from sending `POST /posts/{id}/comments` to
+  the query service's live stream (`GET /posts/events`) showing the comment approved or
+  rejected. Baseline: the same three hops built from bare async-nats (publish, ack awaited;
+  durable pull consumer; relay acks after its own publish is acked), first publish to last
+  delivery.
+- **query replay**: posts of 10 comments, each comment created, moderated and updated; N counts
+  the events in the streams query reads. Time from starting the query binary until `/health`
+  answers 200. Baseline: one ordered consumer per stream reading the same streams to the end,
+  at once, from a new connection, without decoding.
+- **reads**: the query binary with the read model of 10k posts of 10 comments; `GET /posts/{id}`
+  over all posts from 64 clients, the full `GET /posts` from 8.
+- **memory**: `VmRSS` of each process from `/proc`; peak is `VmHWM`. At rest: right after a
+  fresh start on empty streams. After the replay: all four services started together on the
+  largest history (once), and query alone in each replay run (median).
+
+Run it with `make bench`; `BENCH_QUICK=1 make bench` for a smoke run (see `bench/src/plan.rs`
+for every knob).
+";

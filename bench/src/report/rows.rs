@@ -1,0 +1,200 @@
+//! The table's lines: each figure measured, beside its baseline and the target,
+//! and the verdict on that target.
+
+use super::format::{count, memory, percentiles, throughput, MB_PER_MIB};
+use super::{Results, Verdict};
+
+/// One line of the table.
+pub(super) struct Row {
+    pub(super) figure: String,
+    pub(super) measured: String,
+    pub(super) baseline: String,
+    pub(super) ratio: String,
+    pub(super) target: String,
+    pub(super) verdict: String,
+}
+
+impl Row {
+    pub(super) fn plain(figure: String, measured: String) -> Row {
+        Row {
+            figure,
+            measured,
+            baseline: "—".into(),
+            ratio: "—".into(),
+            target: "—".into(),
+            verdict: "—".into(),
+        }
+    }
+}
+
+/// Checks a target, records the verdict, and says "met" or "missed" for the table.
+fn judge(verdicts: &mut Vec<Verdict>, target: String, measured: String, met: bool) -> String {
+    verdicts.push(Verdict {
+        target,
+        measured,
+        met,
+    });
+    if met {
+        "met".into()
+    } else {
+        "**missed**".into()
+    }
+}
+
+/// Builds the table and the verdicts from whatever figures were measured.
+pub(super) fn rows(results: &Results) -> (Vec<Row>, Vec<Verdict>) {
+    let (mut rows, mut verdicts) = (Vec::new(), Vec::new());
+    for w in &results.writes {
+        let mode = w.mode.label();
+        let baseline = format!("raw publish+ack {}", throughput(&w.raw, "msg/s"));
+        rows.push(Row {
+            figure: format!("create-post, {mode}"),
+            measured: throughput(&w.posts, "req/s"),
+            baseline: baseline.clone(),
+            ratio: format!("{:.2}", w.post_ratio),
+            target: "—".into(),
+            verdict: "—".into(),
+        });
+        let target = "≥ 0.5 × raw".to_owned();
+        let verdict = judge(
+            &mut verdicts,
+            format!("create-comment throughput {target} ({mode})"),
+            format!("{:.2} × raw", w.comment_ratio),
+            w.comment_ratio >= 0.5,
+        );
+        rows.push(Row {
+            figure: format!("create-comment, {mode}"),
+            measured: throughput(&w.comments, "req/s"),
+            baseline,
+            ratio: format!("{:.2}", w.comment_ratio),
+            target,
+            verdict,
+        });
+    }
+    for l in &results.latency {
+        let mode = l.mode.label();
+        let target = "p50 < 5 ms, p99 < 25 ms".to_owned();
+        let verdict = judge(
+            &mut verdicts,
+            format!("moderation latency {target} ({mode})"),
+            format!(
+                "p50 {:.2} ms, p99 {:.2} ms",
+                l.end_to_end.p50, l.end_to_end.p99
+            ),
+            l.end_to_end.p50 < 5.0 && l.end_to_end.p99 < 25.0,
+        );
+        let errors = if l.errors > 0 {
+            format!(" · {} errors", l.errors)
+        } else {
+            String::new()
+        };
+        // The median hides a bad run; name the worst run's p99 when it tells another story.
+        let worst = l
+            .runs
+            .iter()
+            .map(|r| r.end_to_end.p99)
+            .fold(f64::NAN, f64::max);
+        let worst = if worst > 2.0 * l.end_to_end.p99 {
+            format!(" (worst run: p99 {worst:.1} ms)")
+        } else {
+            String::new()
+        };
+        rows.push(Row {
+            figure: format!("moderation latency, {mode}"),
+            measured: format!("{}{worst}{errors}", percentiles(&l.end_to_end)),
+            baseline: format!("3 raw hops {}", percentiles(&l.raw_hops)),
+            ratio: format!("{:.1} (p50)", l.end_to_end.p50 / l.raw_hops.p50),
+            target,
+            verdict,
+        });
+    }
+    for r in &results.replay {
+        let size = count(r.events as f64);
+        let share = judge(
+            &mut verdicts,
+            format!("query replay of {size} events ≥ 0.7 × bare consumer"),
+            format!("{:.2} × bare", r.ratio),
+            r.ratio >= 0.7,
+        );
+        let rate = judge(
+            &mut verdicts,
+            format!("query replay of {size} events ≥ 250k events/s"),
+            format!("{} events/s", count(r.events_per_sec)),
+            r.events_per_sec >= 250_000.0,
+        );
+        rows.push(Row {
+            figure: format!("query replay, {size} events"),
+            measured: format!(
+                "{:.2} s · {} events/s · peak RSS {:.0} MB",
+                r.seconds,
+                count(r.events_per_sec),
+                r.peak_mib * MB_PER_MIB
+            ),
+            baseline: format!("bare consumer {} events/s", count(r.bare_events_per_sec)),
+            ratio: format!("{:.2}", r.ratio),
+            target: "≥ 0.7 × bare; ≥ 250k events/s".into(),
+            verdict: format!("{share}; {rate}"),
+        });
+    }
+    if let Some(reads) = &results.reads {
+        let posts = count(reads.posts as f64);
+        rows.push(Row::plain(
+            format!(
+                "GET /posts/{{id}}, {posts} posts, {} clients",
+                reads.one_post_clients
+            ),
+            throughput(&reads.one_post, "req/s"),
+        ));
+        rows.push(Row::plain(
+            format!(
+                "GET /posts, {posts} posts ({:.1} MB each), {} clients",
+                reads.all_posts_mib * MB_PER_MIB,
+                reads.all_posts_clients
+            ),
+            throughput(&reads.all_posts, "req/s"),
+        ));
+    }
+    if !results.at_rest.is_empty() {
+        rows.push(Row::plain(
+            "RSS at rest (fresh start, empty streams)".into(),
+            memory(&results.at_rest),
+        ));
+    }
+    if let Some(after) = &results.after_replay {
+        rows.push(Row::plain(
+            format!(
+                "RSS after the {}-event replay (all four started together, one run)",
+                count(after.events as f64)
+            ),
+            memory(&after.services),
+        ));
+    }
+    // The memory target, from the replay runs of the largest history (query alone, median).
+    if let Some(largest) = results.replay.last() {
+        let query_mb = largest.rss_mib * MB_PER_MIB;
+        let verdict = judge(
+            &mut verdicts,
+            format!(
+                "query RSS after replaying {} events < 300 MB",
+                count(largest.events as f64)
+            ),
+            format!("{query_mb:.0} MB"),
+            query_mb < 300.0,
+        );
+        rows.push(Row {
+            figure: format!(
+                "query RSS once ready after the {}-event replay",
+                count(largest.events as f64)
+            ),
+            measured: format!(
+                "{query_mb:.0} MB (peak {:.0} MB)",
+                largest.peak_mib * MB_PER_MIB
+            ),
+            baseline: "—".into(),
+            ratio: "—".into(),
+            target: "< 300 MB".into(),
+            verdict,
+        });
+    }
+    (rows, verdicts)
+}
