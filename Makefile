@@ -9,7 +9,7 @@ SERVICE ?=
 LAB := python3 scripts/lab.py
 FRONTEND := $(wildcard scripts/frontend.sh)
 
-.PHONY: help run test lint lab check hint solution lab-reset workshop-prove bench chaos chaos-short build tools start stop kill status reset
+.PHONY: help run scale test lint lab check hint solution lab-reset workshop-prove bench chaos chaos-short build tools start stop kill status reset
 
 help:
 	@echo "make run                      install what is missing, build, start everything"
@@ -19,12 +19,20 @@ help:
 	@echo "make chaos [SEED=n] [DURATION=s]  faults injected, every write checked (README: Chaos)"
 	@echo "make status                   processes, streams, consumer backlogs"
 	@echo "make kill|stop|start SERVICE=posts|comments|moderation|query|nats|frontend"
+	@echo "make run CLUSTER=3            three nats-server nodes (nats-1..3), streams with 3 replicas"
+	@echo "make scale SERVICE=moderation N=3   run N instances of a service (1 to 5)"
 	@echo "make reset                    wipe every stream (stop everything first)"
 	@echo "make lab                      the workshop's exercises (workshop/README.md)"
 	@echo "make check|hint|solution|lab-reset EX=05   one exercise: check it, a hint, the answer"
 
+# CLUSTER=3 runs three nats-server nodes (the lab passes it on to every command).
+export CLUSTER
 run: build
 	@$(LAB) run
+
+scale:
+	@test -n "$(SERVICE)" -a -n "$(N)" || { echo "say which and how many: make scale SERVICE=moderation N=3"; exit 2; }
+	@$(LAB) scale $(SERVICE) $(N)
 
 build: tools
 	cargo build --release -p posts -p comments -p moderation -p query -p bus --bins

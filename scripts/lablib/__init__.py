@@ -17,7 +17,8 @@ starts, `provision` (as the `admin` user) creates the streams; the services may 
 Nothing but the standard library. `scripts/lab.py` is the entry the Makefile calls.
 
 The package, one module per job:
-- `settings`: folders, ports, users and passwords, the table of processes.
+- `settings`: folders, ports, users and passwords, the table of processes (one nats-server or
+  a cluster of three, each service's instances).
 - `processes`: pid files, starting, signalling, stopping; the taken-port guard.
 - `run`: `make run` — start everything and follow the logs.
 - `status`: `make status`.
@@ -37,6 +38,8 @@ def main(argv):
         return commands[argv[0]]()
     if len(argv) == 2 and argv[0] in per_process:
         return per_process[argv[0]](argv[1])
+    if len(argv) == 3 and argv[0] == "scale":
+        return processes.scale(argv[1], argv[2])
     names = "|".join(settings.available())
-    sys.exit(f"usage: lab.py run | status | reset | start|stop|kill <{names}>\n"
-             f"  (from make: make kill SERVICE=moderation)")
+    sys.exit(f"usage: lab.py run | status | reset | start|stop|kill <{names}> | scale <service> <n>\n"
+             f"  (from make: make kill SERVICE=moderation, make scale SERVICE=moderation N=3)")

@@ -79,13 +79,13 @@ def start(name):
         return
     refuse_taken_ports([name])
     spawn(name)
-    if name == "nats":
+    if name.startswith("nats"):
         provision()
 
 
 def spawn(name):
     """Starts `name` in a session of its own, its output to its log file."""
-    spec = settings.PROCESSES[name]
+    spec = settings.table()[name]
     cmd = settings.nats_command() if name == "nats" else spec["cmd"]
     if not Path(cmd[0]).exists() and cmd[0] != "bash":
         sys.exit(f"{cmd[0]} is missing: run `make build` first")
@@ -110,7 +110,8 @@ def provision():
               "streams", file=sys.stderr)
         return False
     try:
-        done = subprocess.run([str(settings.PROVISION)], cwd=settings.ROOT, env={**os.environ, "RUST_LOG": "warn"},
+        env = {**os.environ, **settings.broker_env(), "RUST_LOG": "warn"}
+        done = subprocess.run([str(settings.PROVISION)], cwd=settings.ROOT, env=env,
                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=45)
     except subprocess.TimeoutExpired:
         print("provision did not finish: the services will wait for their streams",
@@ -170,6 +171,27 @@ def stop(name):
 
 def kill(name):
     signal_process(name, signal.SIGKILL, wait=2)
+
+
+def scale(service, count):
+    """Starts or stops instances of `service` so that `count` run (1 to MAX_INSTANCES)."""
+    if service not in settings.SCALABLE:
+        sys.exit(f"only a service scales: {', '.join(settings.SCALABLE)}")
+    try:
+        count = int(count)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= settings.MAX_INSTANCES:
+        sys.exit(f"N must be a number from 1 to {settings.MAX_INSTANCES}")
+    (settings.RUN / "scale").mkdir(parents=True, exist_ok=True)
+    (settings.RUN / "scale" / service).write_text(str(count))
+    for k in range(2, settings.MAX_INSTANCES + 1):
+        name = f"{service}-{k}"
+        if k <= count and not pid_of(name):
+            start(name)
+        elif k > count and pid_of(name):
+            stop(name)
+    print(f"{service}: {count} instance{'s' if count > 1 else ''}")
 
 
 def stop_all():

@@ -23,20 +23,25 @@ def run():
     refuse_taken_ports(settings.available())
     settings.PIDS.mkdir(parents=True, exist_ok=True)
     (settings.PIDS / "run").write_text(str(os.getpid()))
+    # Other terminals (`make kill SERVICE=nats-2`) must know which broker this run has.
+    (settings.RUN / "cluster").write_text(str(settings.cluster_size()))
     try:
         supervise()
     finally:
         (settings.PIDS / "run").unlink(missing_ok=True)
+        (settings.RUN / "cluster").unlink(missing_ok=True)
 
 
 def supervise():
     """Starts everything, follows the logs until told to stop, then stops everything."""
     # Follow only what this run writes: remember where each log file ends now.
-    offsets = {name: log_size(name) for name in settings.PROCESSES}
+    offsets = {name: log_size(name) for name in settings.table()}
+    nodes = settings.nats_nodes()
     try:
         for name in settings.available():
             spawn(name)
-            if name == "nats" and not provision():
+            # After the last node: a cluster elects its leader once enough nodes are up.
+            if name == nodes[-1] and not provision():
                 sys.exit("the streams are not provisioned; stopping")
     except SystemExit:
         stop_all()  # whatever did start must not outlive a failed start
@@ -60,9 +65,11 @@ def banner():
     lines = ["", "The blog is starting:"]
     if "frontend" in settings.available():
         lines.append("  web client   http://127.0.0.1:3000")
+    nodes = settings.nats_nodes()
+    monitors = ", ".join(f"http://127.0.0.1:{settings.table()[n]['monitor']}" for n in nodes)
     lines += ["  query        http://127.0.0.1:4002/posts",
               "  posts        http://127.0.0.1:4000/posts",
-              "  nats monitor http://127.0.0.1:8222",
+              f"  nats monitor {monitors}",
               f"  nats (read-only) nats://learner:{os.environ.get('NATS_PASSWORD_LEARNER', '')}"
               "@127.0.0.1:4222",
               "In another terminal: make status | make kill SERVICE=moderation | "
@@ -78,10 +85,15 @@ def log_size(name):
 
 def follow_logs(offsets, should_stop):
     """Prints new lines of every log file, prefixed with the process name."""
-    width = max(len(n) for n in settings.PROCESSES)
     while not should_stop():
         quiet = True
-        for name in settings.PROCESSES:
+        # The table grows while we follow (`make scale`): a new instance is followed from
+        # where its log file stood when it first appeared.
+        names = list(settings.table())
+        width = max(len(n) for n in names)
+        for name in names:
+            if name not in offsets:
+                offsets[name] = log_size(name)
             path = settings.LOGS / f"{name}.log"
             if not path.exists():
                 continue
@@ -96,7 +108,7 @@ def follow_logs(offsets, should_stop):
             complete = chunk[: chunk.rfind(b"\n") + 1]
             offsets[name] += len(complete)
             for line in complete.decode(errors="replace").splitlines():
-                prefix = f"\x1b[{settings.COLOURS.get(name, 0)}m{name:>{width}} |\x1b[0m"
+                prefix = f"\x1b[{settings.colour(name)}m{name:>{width}} |\x1b[0m"
                 print(f"{prefix} {line}", flush=True)
                 quiet = False
         if quiet:

@@ -31,21 +31,28 @@ def http_status(url):
 
 
 def status():
-    print(f"{'process':<11} {'pid':>7}  health")
+    print(f"{'process':<13} {'pid':>7}  health")
+    table = settings.table()
+    monitors = []
     for name in settings.available():
         pid = pid_of(name)
         health = "-"
-        if name in ("posts", "comments", "moderation", "query"):
-            code, body = fetch_json(f"http://127.0.0.1:{settings.PROCESSES[name]['port']}/health")
+        if name.split("-")[0] in settings.SCALABLE:
+            code, body = fetch_json(f"http://127.0.0.1:{table[name]['port']}/health")
             health = f"{code} {body.get('status')}" if isinstance(body, dict) else "no answer"
-        elif name == "nats":
-            code, _ = fetch_json(f"{settings.MONITOR}/healthz")
+        elif name.startswith("nats"):
+            monitor = f"http://127.0.0.1:{table[name]['monitor']}"
+            code, _ = fetch_json(f"{monitor}/healthz")
             health = "200 ok" if code == 200 else "no answer"
+            if code == 200:
+                monitors.append(monitor)
         elif name == "frontend":
             health = "200 ok" if http_status("http://127.0.0.1:3000/") == 200 else "no answer"
-        print(f"{name:<11} {pid or 'down':>7}  {health}")
+        print(f"{name:<13} {pid or 'down':>7}  {health}")
     print_system_view()
-    code, jsz = fetch_json(f"{settings.MONITOR}/jsz?consumers=true")
+    print_cluster(monitors)
+    # Any node that answers knows every stream's figures.
+    code, jsz = fetch_json(f"{monitors[0] if monitors else settings.MONITOR}/jsz?consumers=true")
     if code != 200:
         print("\nnats-server is not answering, so there are no stream figures.")
         return
@@ -64,6 +71,24 @@ def status():
                 print(f"{stream['name']:<11} {messages:>9}  {consumer['name']:<12} "
                       f"{consumer.get('num_pending', 0):>8} {consumer.get('num_ack_pending', 0):>12} "
                       f"{consumer.get('num_redelivered', 0):>12}")
+
+
+def print_cluster(monitors):
+    """In a cluster: the meta leader, and each stream's leader and replicas."""
+    if settings.cluster_size() == 1 or not monitors:
+        return
+    code, jsz = fetch_json(f"{monitors[0]}/jsz?streams=true&leader-only=false")
+    if code != 200 or not isinstance(jsz, dict):
+        return
+    meta = (jsz.get("meta_cluster") or {}).get("leader") or "none (electing)"
+    print(f"\ncluster: meta leader {meta}")
+    for account in jsz.get("account_details", []):
+        for stream in account.get("stream_detail", []):
+            cluster = stream.get("cluster") or {}
+            replicas = ", ".join(
+                f"{r['name']} ({'current' if r.get('current') else 'behind'})"
+                for r in cluster.get("replicas") or [])
+            print(f"  {stream['name']:<16} leader {cluster.get('leader') or '-'}; {replicas}")
 
 
 def print_system_view():
