@@ -2,6 +2,7 @@
 process's name in front until Ctrl-C (or SIGTERM, SIGHUP), then stop everything."""
 
 import os
+import shutil
 import signal
 import sys
 import time
@@ -23,8 +24,10 @@ def run():
     refuse_taken_ports(settings.available())
     settings.PIDS.mkdir(parents=True, exist_ok=True)
     (settings.PIDS / "run").write_text(str(os.getpid()))
-    # Other terminals (`make kill SERVICE=nats-2`) must know which broker this run has.
+    # Other terminals (`make kill SERVICE=nats-2`) must know which broker this run has; and
+    # each run starts with one instance of each service, whatever an earlier one scaled to.
     (settings.RUN / "cluster").write_text(str(settings.cluster_size()))
+    shutil.rmtree(settings.RUN / "scale", ignore_errors=True)
     try:
         supervise()
     finally:

@@ -74,21 +74,23 @@ def status():
 
 
 def print_cluster(monitors):
-    """In a cluster: the meta leader, and each stream's leader and replicas."""
+    """In a cluster: the meta leader (from a node), the nodes and each stream's leader and
+    replicas (from query's `/system`, which asks each stream's leader)."""
     if settings.cluster_size() == 1 or not monitors:
         return
-    code, jsz = fetch_json(f"{monitors[0]}/jsz?streams=true&leader-only=false")
-    if code != 200 or not isinstance(jsz, dict):
+    code, jsz = fetch_json(f"{monitors[0]}/jsz")
+    meta = ((jsz or {}).get("meta_cluster") or {}).get("leader") if code == 200 else None
+    print(f"\ncluster: meta leader {meta or 'none (electing)'}")
+    code, system = fetch_json("http://127.0.0.1:4002/system", timeout=2.0)
+    if code != 200 or not isinstance(system, dict):
         return
-    meta = (jsz.get("meta_cluster") or {}).get("leader") or "none (electing)"
-    print(f"\ncluster: meta leader {meta}")
-    for account in jsz.get("account_details", []):
-        for stream in account.get("stream_detail", []):
-            cluster = stream.get("cluster") or {}
-            replicas = ", ".join(
-                f"{r['name']} ({'current' if r.get('current') else 'behind'})"
-                for r in cluster.get("replicas") or [])
-            print(f"  {stream['name']:<16} leader {cluster.get('leader') or '-'}; {replicas}")
+    nodes = ", ".join(f"{n['name']} {'up' if n['up'] else 'DOWN'}" for n in system.get("nodes", []))
+    print(f"nodes: {nodes}")
+    for stream in system.get("streams", []):
+        cluster = stream.get("cluster") or {}
+        replicas = ", ".join(f"{r['name']} ({'current' if r.get('current') else 'behind'})"
+                             for r in cluster.get("replicas", []))
+        print(f"  {stream['name']:<16} leader {cluster.get('leader') or '-'}; copies on {replicas}")
 
 
 def print_system_view():
