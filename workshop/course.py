@@ -16,7 +16,8 @@ Two kinds of exercise (see workshop/README.md):
 What a learner has done (the last check of each exercise, the hints shown, when an attempt
 started) is kept in `workshop/.progress.json`, which git ignores.
 
-Nothing but the standard library.
+Nothing but the standard library. (One file of ~300 lines on purpose: a learner who wants to
+know what `make check` does reads it top to bottom.)
 """
 
 import json

@@ -2,6 +2,9 @@
 //! own `nats/auth.conf`: every assertion here is a denial (or a permission) that the server
 //! itself reports, not something the client decided.
 //!
+//! (Longer than 300 lines on purpose: one user per test, each a list of what it may and may
+//! not do, read best side by side with `nats/auth.conf`.)
+//!
 //! A denied publish or JetStream API request is dropped by the server, which tells the
 //! client with `-ERR 'Permissions Violation for Publish to "<subject>"'`; the client's
 //! request then times out. Each test watches for that error, names the subject, and checks

@@ -2,6 +2,9 @@
 //! query re-drives dead letters by itself a bounded number of times, then leaves them to a
 //! person; "retry all"; and the retry routes refuse what a foreign page could send.
 //!
+//! (Longer than 300 lines on purpose: each test walks one letter's whole life — given up,
+//! shown, re-driven or exhausted, retried — and reads best in one place.)
+//!
 //! Moderation's consumer gives up after 5 deliveries about 7 s apart in all (its backoff),
 //! so each generation of a letter takes that long: these tests wait longer than
 //! [`DEADLINE`] where a chain of letters is involved.
