@@ -8,10 +8,11 @@
 //! # Layout
 //!
 //! - [`config`]: where the services are, read at run time from `/config.json`.
-//! - [`model`]: the page's data ([`model::Board`]: posts and their comments) and the pure
-//!   rules for folding query's events and the user's own writes into it; and the recovery
-//!   lab's data: [`model::system`] (services, streams, backlogs, dead letters, and how
-//!   current the page can claim they are), [`model::redrive`] (a dead letter's automatic
+//! - [`model`]: the page's data ([`model::Board`], in [`model::board`]: posts and their
+//!   comments) and the pure rules for folding query's events and the user's own writes into
+//!   it; and the recovery lab's data: [`model::system`] (services, streams, backlogs, dead
+//!   letters, and how current the page can claim they are), [`model::health`] (a service
+//!   shown up, down or unknown), [`model::redrive`] (a dead letter's automatic
 //!   retries, and what a comment whose moderation gave up says), [`model::timeline`] (a
 //!   comment's event chain) and [`model::time`] (how times and hops are written); and
 //!   [`model::submit_key`], one idempotency key per submit. All unit-tested.
