@@ -78,6 +78,8 @@ EXERCISES = [
                                "one_keys_messages_never_run_at_the_same_time"]),
     Exercise("07", "retries-and-dead-letters", "observe",
              "make moderation fail, watch the retries and the dead letter, heal it", 15),
+    Exercise("08", "scale-out", "observe",
+             "a cluster, three moderations, a node and an instance killed: nothing lost", 20),
 ]
 
 

@@ -129,7 +129,67 @@ def check_retries_and_dead_letters(since):
     return points
 
 
+def node_restarted_since(since):
+    """The first cluster node (monitoring on 8222-8224) whose server started after `since`:
+    it was killed or stopped, then started again, during the attempt."""
+    for n, port in enumerate(range(8222, 8225), start=1):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/varz", timeout=2) as answer:
+                varz = json.loads(answer.read())
+        except (urllib.error.URLError, OSError, ValueError):
+            continue
+        if varz.get("cluster", {}).get("name") and epoch(varz.get("start", "1970-01-01T00:00:00Z")) >= since:
+            return varz.get("server_name") or f"nats-{n}"
+    return None
+
+
+def check_scale_out(since):
+    """08: on a cluster, moderation scaled to three, one instance and one node killed while
+    comments were written: every comment of the attempt moderated exactly once, and two
+    query instances that agree."""
+    points = [running()]
+    if not points[0].passed:
+        return points
+    system = get("/system") or {}
+    nodes = system.get("nodes", [])
+    points.append(Point(
+        "the broker is a cluster of three nodes, all up now", len(nodes) == 3
+        and all(n["up"] for n in nodes),
+        f"/system sees {len(nodes)} node(s): run `make run CLUSTER=3` (and start any node "
+        "you killed again)" if len(nodes) != 3 else "a node is still down: `make start SERVICE=nats-N`"))
+    moderation = next((s for s in system.get("services", []) if s["name"] == "moderation"), {})
+    points.append(Point(
+        "moderation runs as three instances or more", moderation.get("instances", 0) >= 3,
+        f"{moderation.get('instances', 0)} instance(s) answer: `make scale SERVICE=moderation N=3`"))
+    restarted = node_restarted_since(since)
+    points.append(Point(
+        "a node was killed and started again during the attempt", bool(restarted),
+        "no node started since the attempt began: `make kill SERVICE=nats-2`, write, then "
+        "`make start SERVICE=nats-2`"))
+    comments = comments_since(since)
+    pending = [c for c, _ in comments if c["status"] == "pending"]
+    twice = [c for c, t in comments if c["status"] != "pending" and not once_each(t)]
+    points.append(Point(
+        "every comment of the attempt was moderated, exactly once",
+        len(comments) >= 3 and not pending and not twice,
+        f"{len(comments)} comment(s) since the attempt started (write at least 3), "
+        f"{len(pending)} still pending, {len(twice)} moderated other than once"))
+    second = os.environ.get("QUERY_2_URL", "http://127.0.0.1:4012")
+    try:
+        with urllib.request.urlopen(second + "/posts", timeout=5) as answer:
+            theirs = json.loads(answer.read())
+    except (urllib.error.URLError, OSError, ValueError):
+        theirs = None
+    ours = get("/posts")
+    points.append(Point(
+        "a second query instance shows exactly the same posts", theirs is not None and theirs == ours,
+        "no second query answers on :4012: `make scale SERVICE=query N=2`" if theirs is None
+        else "the two query instances differ: wait a moment (one may still be catching up)"))
+    return points
+
+
 CHECKS = {
     "01": check_missing_events,
     "07": check_retries_and_dead_letters,
+    "08": check_scale_out,
 }
