@@ -3,11 +3,11 @@
 //! A node can be killed (SIGKILL) and started again with its store, to watch the cluster
 //! elect new leaders and the node catch up.
 
-use super::{free_port, nats_server_binary, wait_for_port};
+use super::free_port;
 use crate::auth;
 use crate::config::BusConfig;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 /// One node: its ports, its folder (configuration, log, store) and its process, if running.
@@ -110,24 +110,7 @@ impl TestCluster {
     /// Starts node `index` (again) with its store, and waits until it accepts connections.
     pub fn start_node(&mut self, index: usize) {
         let node = &mut self.nodes[index];
-        let binary = nats_server_binary();
-        let child = Command::new(&binary)
-            .arg("-c")
-            .arg(node.dir.join("nats.conf"))
-            .arg("--log")
-            .arg(node.dir.join("nats.log"))
-            .envs(auth::server_environment())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start {} ({e}); run `make tools` first",
-                    binary.display()
-                )
-            });
-        node.child = Some(child);
-        wait_for_port(node.client_port, Duration::from_secs(15));
+        node.child = Some(super::start_server(&node.dir, node.client_port));
     }
 
     /// What node `index` has logged so far.

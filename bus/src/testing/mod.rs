@@ -135,25 +135,32 @@ impl TestNats {
     }
 
     fn spawn(&mut self) {
-        let binary = nats_server_binary();
-        let child = Command::new(&binary)
-            .arg("-c")
-            .arg(self.dir.path().join("nats.conf"))
-            .arg("--log")
-            .arg(self.dir.path().join("nats.log"))
-            .envs(auth::server_environment())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start {} ({e}); run `make tools` first",
-                    binary.display()
-                )
-            });
-        self.child = Some(child);
-        wait_for_port(self.port, Duration::from_secs(15));
+        self.child = Some(start_server(self.dir.path(), self.port));
     }
+}
+
+/// Starts nats-server with the configuration in `dir` (`nats.conf`, logging to `nats.log`
+/// beside it), with every user's password in its environment, and waits until it accepts
+/// connections on `port`.
+fn start_server(dir: &Path, port: u16) -> Child {
+    let binary = nats_server_binary();
+    let child = Command::new(&binary)
+        .arg("-c")
+        .arg(dir.join("nats.conf"))
+        .arg("--log")
+        .arg(dir.join("nats.log"))
+        .envs(auth::server_environment())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start {} ({e}); run `make tools` first",
+                binary.display()
+            )
+        });
+    wait_for_port(port, Duration::from_secs(15));
+    child
 }
 
 impl Drop for TestNats {
