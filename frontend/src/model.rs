@@ -121,10 +121,11 @@ impl From<PostView> for Post {
 pub use board::Board;
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn comment(id: &str, status: Status) -> Comment {
+    /// A confirmed comment with text made from its id (the board's tests use it too).
+    pub(crate) fn comment(id: &str, status: Status) -> Comment {
         Comment {
             id: id.into(),
             content: format!("text of {id}"),

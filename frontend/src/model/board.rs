@@ -119,16 +119,7 @@ fn keep_unconfirmed_comments(new: &mut Post, old: Post) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn comment(id: &str, status: Status) -> Comment {
-        Comment {
-            id: id.into(),
-            content: format!("text of {id}"),
-            status,
-            moderation: None,
-            unconfirmed: false,
-        }
-    }
+    use crate::model::tests::comment;
 
     fn post(id: &str, comments: Vec<Comment>) -> Post {
         Post {
