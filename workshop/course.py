@@ -16,8 +16,8 @@ Two kinds of exercise (see workshop/README.md):
 What a learner has done (the last check of each exercise, the hints shown, when an attempt
 started) is kept in `workshop/.progress.json`, which git ignores.
 
-Nothing but the standard library. (One file of ~300 lines on purpose: a learner who wants to
-know what `make check` does reads it top to bottom.)
+`prove` (every build exercise fails at the start and passes with its solution) is in
+`workshop/prove.py`. Nothing but the standard library.
 """
 
 import json
@@ -262,40 +262,6 @@ def reset(exercise_id):
     return 0
 
 
-# ---- prove (make test) ----
-
-def prove():
-    """Every build exercise fails its check at the start, with exactly the expected points,
-    and passes it with the reference solution. The working tree is restored either way."""
-    failures = []
-    unproved = set()
-    for exercise in [e for e in EXERCISES if e.kind == "build"]:
-        print(f"exercise {exercise.id}: pristine…", flush=True)
-        points = check_build(exercise)
-        failing = sorted(p.name for p in points if not p.passed)
-        if failing != sorted(exercise.failing_at_start):
-            failures.append(f"{exercise.id}: at the start it fails {failing}, "
-                            f"expected {sorted(exercise.failing_at_start)}")
-            unproved.add(exercise.id)
-        diff = exercise.folder / "solution.diff"
-        subprocess.run(["git", "apply", str(diff)], cwd=ROOT, check=True)
-        try:
-            print(f"exercise {exercise.id}: with the reference solution…", flush=True)
-            points = check_build(exercise)
-            failing = [p.name for p in points if not p.passed]
-            if failing or not points:
-                failures.append(f"{exercise.id}: the solution still fails {failing}")
-                unproved.add(exercise.id)
-        finally:
-            subprocess.run(["git", "apply", "-R", str(diff)], cwd=ROOT, check=True)
-    for failure in failures:
-        print(f"workshop: {failure}")
-    count = len([e for e in EXERCISES if e.kind == "build"])
-    print(f"workshop: {count - len(unproved)} of {count} build exercises proved "
-          "(fail at the start, pass with the solution)")
-    return 1 if failures else 0
-
-
 def main(argv):
     if len(argv) < 2 or argv[1] == "list":
         list_exercises()
@@ -313,7 +279,8 @@ def main(argv):
     if command == "reset":
         return reset(rest[0])
     if command == "prove":
-        return prove()
+        import prove  # noqa: E402 (only make test needs it)
+        return prove.prove()
     sys.exit(f"unknown command {command!r}: list, check, hint, solution, reset, prove")
 
 
