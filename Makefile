@@ -82,18 +82,26 @@ workshop-prove: $(NATS)
 	$(COURSE) prove
 
 # A chaos run on a system of its own (free ports, store and logs in chaos-runs/), never the
-# one `make run` started. SEED repeats a run; DURATION is in seconds.
-CHAOS_ARGS = $(if $(SEED),--seed $(SEED)) --duration $(or $(DURATION),60)
+# one `make run` started. SEED repeats a run; DURATION is in seconds. CLUSTER=3 runs the
+# broker as three nodes, with several instances of every service unless INSTANCES says
+# otherwise (e.g. INSTANCES=moderation=3,query=2).
+SCALED := posts=2,comments=2,moderation=3,query=2
+CHAOS_ARGS = $(if $(SEED),--seed $(SEED)) --duration $(or $(DURATION),60) \
+	$(if $(CLUSTER),--cluster $(CLUSTER) --instances $(or $(INSTANCES),$(SCALED)),$(if $(INSTANCES),--instances $(INSTANCES)))
 chaos: tools
 	cargo build --release -p posts -p comments -p moderation -p query -p chaos
 	target/release/chaos $(CHAOS_ARGS) --keep
 
 # What `make test` runs after the unit and system tests, with the debug binaries those built:
-# a short run with a fixed seed, then proof that the checker catches a real bug (moderation
-# with derived ids switched off reports each redelivered comment as moderated twice).
+# a short run with a fixed seed on one node, one on a cluster with several instances of
+# every service (partitioned moderation), then proof that the checker catches a real bug
+# (moderation with derived ids switched off reports each redelivered comment as moderated
+# twice).
 chaos-short: tools
 	cargo build -p posts -p comments -p moderation -p query -p chaos
-	target/debug/chaos --seed 1 --duration 30 --runs target/chaos-runs
+	target/debug/chaos --seed 1 --duration 25 --runs target/chaos-runs
+	MODERATION_MODE=partitioned target/debug/chaos --seed 1 --duration 30 --runs target/chaos-runs \
+		--cluster 3 --instances $(SCALED)
 	MODERATION_TEST_FAULT=fresh-ids target/debug/chaos --seed 2 --duration 25 --runs target/chaos-runs \
 		--only moderation --kinds pause --expect one-decision
 

@@ -21,17 +21,23 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Target {
-    /// nats-server node `n` (1 while the system is one node).
-    Nats(u8),
+    /// nats-server node `node` of a broker of `nodes` nodes (1 of 1 for a single server).
+    Nats { node: u8, nodes: u8 },
     /// Instance `instance` (1, 2, …) of a service.
     Service { service: Service, instance: u8 },
+}
+
+impl Target {
+    pub fn is_nats(self) -> bool {
+        matches!(self, Target::Nats { .. })
+    }
 }
 
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Target::Nats(1) => write!(f, "nats"),
-            Target::Nats(n) => write!(f, "nats-{n}"),
+            Target::Nats { nodes: 1, .. } => write!(f, "nats"),
+            Target::Nats { node, .. } => write!(f, "nats-{node}"),
             Target::Service {
                 service,
                 instance: 1,
@@ -118,7 +124,9 @@ pub struct Window {
 
 /// The seeded schedule: a fault every 1.5–5 s, each on a target that is not already broken,
 /// lasting 0.5–3 s (down) or the ack wait + 1–3 s (frozen). With lengths longer than the
-/// gaps, faults overlap.
+/// gaps, faults overlap. The broker keeps its quorum: at most one of its nodes is broken at a
+/// time (a cluster of three survives the loss of one, not two; losing two is an outage, not
+/// a fault to recover from).
 pub fn schedule(rng: &mut Rng, window: &Window) -> Vec<Fault> {
     let mut faults: Vec<Fault> = Vec::new();
     let mut at = window.from;
@@ -141,11 +149,16 @@ pub fn schedule(rng: &mut Rng, window: &Window) -> Vec<Fault> {
             FaultKind::Pause => window.ack_wait + rng.millis(1000, 3000),
             FaultKind::Kill | FaultKind::Stop => rng.millis(500, 3000),
         };
+        let broken_at = |target: &Target| {
+            faults.iter().any(|f| {
+                f.ends() >= at && (f.target == *target || (f.target.is_nats() && target.is_nats()))
+            })
+        };
         let free: Vec<Target> = window
             .targets
             .iter()
             .copied()
-            .filter(|t| faults.iter().all(|f| f.target != *t || f.ends() < at))
+            .filter(|t| !broken_at(t))
             .collect();
         if let Some(&target) = rng.pick(&free) {
             if at + length <= window.until {
@@ -167,7 +180,7 @@ mod tests {
     use super::*;
 
     fn window() -> Window {
-        let mut targets = vec![Target::Nats(1)];
+        let mut targets = vec![Target::Nats { node: 1, nodes: 1 }];
         targets.extend(Service::ALL.map(|service| Target::Service {
             service,
             instance: 1,
@@ -222,5 +235,25 @@ mod tests {
         assert!(faults
             .iter()
             .all(|f| f.kind == FaultKind::Pause && f.target == moderation));
+    }
+
+    #[test]
+    fn a_cluster_never_has_two_nodes_broken_at_once() {
+        let nodes: Vec<Target> = (1..=3)
+            .map(|node| Target::Nats { node, nodes: 3 })
+            .collect();
+        let window = Window {
+            targets: nodes,
+            ..window()
+        };
+        for seed in 0..20 {
+            let faults = schedule(&mut Rng::new(seed), &window);
+            assert!(faults.len() >= 3, "seed {seed}: {} faults", faults.len());
+            for (i, f) in faults.iter().enumerate() {
+                for g in &faults[i + 1..] {
+                    assert!(g.at > f.ends(), "seed {seed}: {f} and {g} overlap");
+                }
+            }
+        }
     }
 }

@@ -7,10 +7,15 @@
 //! history. The exit status is 0 only when every check held.
 //!
 //! ```text
-//! chaos [--seed N] [--duration S] [--clients N] [--query-instances N] [--ack-wait-ms MS]
-//!       [--converge-deadline S] [--binaries DIR] [--runs DIR] [--only TARGET,…]
-//!       [--kinds kill,pause,stop] [--keep] [--expect CHECK]
+//! chaos [--seed N] [--duration S] [--clients N] [--cluster 1|3|5]
+//!       [--instances SERVICE=N,…] [--ack-wait-ms MS] [--converge-deadline S]
+//!       [--binaries DIR] [--runs DIR] [--only TARGET,…] [--kinds kill,pause,stop]
+//!       [--keep] [--expect CHECK]
 //! ```
+//! `--cluster 3` runs the broker as three nats-server nodes with three replicas per stream,
+//! and its nodes become targets too (never two at once: the cluster keeps its quorum).
+//! `--instances posts=2,moderation=3` runs several instances of a service (1 each by
+//! default, 2 of query); writes go to a random instance of the writer, each attempt anew.
 //! `--expect CHECK` turns the run into a test of the checker: it succeeds only if CHECK
 //! (`duplicated`, `one-decision`, …) found a violation — for a deliberately broken system.
 //!
@@ -101,7 +106,13 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<(run::Options
         settings: system::Settings {
             binaries,
             ack_wait: Duration::from_secs(4),
-            query_instances: 2,
+            nats_nodes: 1,
+            instances: system::Instances {
+                posts: 1,
+                comments: 1,
+                moderation: 1,
+                query: 2,
+            },
             rust_log: "info".into(),
         },
         runs: PathBuf::from("chaos-runs"),
@@ -121,8 +132,18 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<(run::Options
             "--seed" => options.seed = number(value()?)?,
             "--duration" => options.duration = Duration::from_secs(number(value()?)?),
             "--clients" => options.clients = number(value()?)?.clamp(1, 64) as usize,
-            "--query-instances" => {
-                options.settings.query_instances = number(value()?)?.clamp(1, 8) as u8
+            "--cluster" => {
+                let nodes = number(value()?)?;
+                if ![1, 3, 5].contains(&nodes) {
+                    bail!("--cluster takes 1, 3 or 5 nodes (an odd number keeps a quorum), not {nodes}");
+                }
+                options.settings.nats_nodes = nodes as u8;
+            }
+            "--instances" => {
+                for pair in value()?.split(',') {
+                    let (name, count) = parse_instances(pair)?;
+                    options.settings.instances.set(name, count);
+                }
             }
             "--ack-wait-ms" => options.settings.ack_wait = Duration::from_millis(number(value()?)?),
             "--converge-deadline" => {
@@ -160,6 +181,26 @@ fn parse(mut args: impl Iterator<Item = String>) -> anyhow::Result<(run::Options
     // A run that is expected to fail keeps its folder either way: it is evidence.
     options.keep |= expect.is_some();
     Ok((options, expect))
+}
+
+/// One `service=N` of `--instances` (N from 1 to 5, as `make scale` allows).
+fn parse_instances(pair: &str) -> anyhow::Result<(harness::services::Service, u8)> {
+    let (name, count) = pair
+        .split_once('=')
+        .with_context(|| format!("--instances takes service=N pairs, not {pair:?}"))?;
+    let service = harness::services::Service::ALL
+        .into_iter()
+        .find(|s| s.name() == name.trim())
+        .with_context(|| {
+            format!("--instances: no service {name:?} (posts, comments, moderation, query)")
+        })?;
+    let count = count
+        .trim()
+        .parse::<u8>()
+        .ok()
+        .filter(|n| (1..=5).contains(n))
+        .with_context(|| format!("--instances: {name} takes 1 to 5 instances, not {count:?}"))?;
+    Ok((service, count))
 }
 
 /// Waits for the first of SIGINT, SIGTERM and SIGHUP, and names it.

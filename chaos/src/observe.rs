@@ -11,14 +11,12 @@ use futures::StreamExt;
 use serde::Deserialize;
 use std::time::Duration;
 
-/// Connects to NATS to read the streams: the one place that says how, so credentials (or a
-/// cluster's server list) are added here and nowhere else.
-pub async fn connect(nats_url: &str) -> anyhow::Result<jetstream::Context> {
-    // As `admin`: the checker reads every stream and every consumer.
-    let config = bus::BusConfig::single(nats_url, bus::auth::ADMIN);
-    let client = tokio::time::timeout(Duration::from_secs(30), bus::connect::connect(&config))
+/// Connects to NATS to read the streams, with `config` (the system's: as `admin`, since the
+/// checker reads every stream and every consumer, and every node of a cluster).
+pub async fn connect(config: &bus::BusConfig) -> anyhow::Result<jetstream::Context> {
+    let client = tokio::time::timeout(Duration::from_secs(30), bus::connect::connect(config))
         .await
-        .with_context(|| format!("connecting to nats-server at {nats_url}"))?;
+        .with_context(|| format!("connecting to nats-server at {:?}", config.servers))?;
     Ok(jetstream::new(client))
 }
 
@@ -88,8 +86,8 @@ pub async fn query_view(http: &reqwest::Client, name: &str, base: &str) -> anyho
     Ok(view)
 }
 
-/// The posts service's posts.
-pub async fn posts_view(http: &reqwest::Client, base: &str) -> anyhow::Result<View> {
+/// A posts instance's posts.
+pub async fn posts_view(http: &reqwest::Client, name: &str, base: &str) -> anyhow::Result<View> {
     let posts: Vec<PostEntry> = get::<Vec<ServicePost>>(http, &format!("{base}/posts"))
         .await?
         .into_iter()
@@ -99,7 +97,7 @@ pub async fn posts_view(http: &reqwest::Client, base: &str) -> anyhow::Result<Vi
         })
         .collect();
     Ok(View {
-        name: "posts".into(),
+        name: name.to_owned(),
         holds: Holds::Posts,
         posts,
         ..View::default()
@@ -112,9 +110,10 @@ struct ServicePost {
     title: String,
 }
 
-/// The comments service's comments, asked post by post for every post in `post_ids`.
+/// A comments instance's comments, asked post by post for every post in `post_ids`.
 pub async fn comments_view(
     http: &reqwest::Client,
+    name: &str,
     base: &str,
     post_ids: &[String],
 ) -> anyhow::Result<View> {
@@ -130,7 +129,7 @@ pub async fn comments_view(
         }));
     }
     Ok(View {
-        name: "comments".into(),
+        name: name.to_owned(),
         holds: Holds::Comments,
         comments,
         ..View::default()

@@ -66,16 +66,15 @@ pub async fn run(options: Options) -> anyhow::Result<Finished> {
     }
     write_json(&folder.join("faults.json"), &schedule)?;
     let endpoints = Endpoints {
-        posts: system.service_url(Service::Posts)?,
-        comments: system.service_url(Service::Comments)?,
+        posts: system.service_urls(Service::Posts)?,
+        comments: system.service_urls(Service::Comments)?,
     };
-    let queries = system.query_targets();
-    let mut urls = Vec::new();
-    for target in &queries {
-        urls.push((target.to_string(), system.url(*target)?));
-    }
-    let (posts_url, comments_url) = (endpoints.posts.clone(), endpoints.comments.clone());
-    let nats_url = system.nats_url();
+    let queries = named_urls(&system, Service::Query)?;
+    let writers = Writers {
+        posts: named_urls(&system, Service::Posts)?,
+        comments: named_urls(&system, Service::Comments)?,
+    };
+    let bus_config = system.bus_config();
     let logs = system.logs().to_owned();
 
     // The workload and the faults run side by side; this task shows progress meanwhile and
@@ -109,7 +108,7 @@ pub async fn run(options: Options) -> anyhow::Result<Finished> {
         .chain(operations.iter().map(Operation::last_answer_ms))
         .max()
         .unwrap_or_default();
-    let js = observe::connect(&nats_url).await?;
+    let js = observe::connect(&bus_config).await?;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()?;
@@ -117,12 +116,13 @@ pub async fn run(options: Options) -> anyhow::Result<Finished> {
         "waiting for the system to settle (deadline {} s)…",
         options.converge_deadline.as_secs()
     );
+    let mut urls = queries.clone();
     let settled = settle(
         &system,
         &js,
         &http,
         &urls,
-        &posts_url,
+        &writers.posts,
         options.converge_deadline,
         &mut crashes,
     )
@@ -141,7 +141,7 @@ pub async fn run(options: Options) -> anyhow::Result<Finished> {
         system.wait_ready(Duration::from_secs(120)).await?;
         urls.push((format!("{fresh} (fresh)"), system.url(fresh)?));
     }
-    let mut state = observe_all(&js, &http, &urls, &posts_url, &comments_url, &operations).await?;
+    let mut state = observe_all(&js, &http, &urls, &writers, &operations).await?;
     state.converged = converged;
     state.crashes = crashes;
     let verdict = checker::check(&operations, &state);
@@ -189,6 +189,21 @@ fn plan(rng: &mut Rng, options: &Options, targets: &[Target]) -> Vec<Fault> {
     faults::schedule(rng, &window)
 }
 
+/// Every instance of `service`, named as the reports name it (`query`, `query-2`, …).
+fn named_urls(system: &System, service: Service) -> anyhow::Result<Vec<(String, String)>> {
+    system
+        .instances(service)
+        .into_iter()
+        .map(|target| Ok((target.to_string(), system.url(target)?)))
+        .collect()
+}
+
+/// The writers' instances, each `(name, base URL)`: every one is a view the checker reads.
+struct Writers {
+    posts: Vec<(String, String)>,
+    comments: Vec<(String, String)>,
+}
+
 fn clock_ms_at(clock: &Clock, at: Instant) -> u64 {
     at.saturating_duration_since(clock.started()).as_millis() as u64
 }
@@ -202,7 +217,7 @@ async fn settle(
     js: &async_nats::jetstream::Context,
     http: &reqwest::Client,
     queries: &[(String, String)],
-    posts_url: &str,
+    posts: &[(String, String)],
     deadline: Duration,
     crashes: &mut Vec<String>,
 ) -> Option<Instant> {
@@ -221,7 +236,9 @@ async fn settle(
             for (name, url) in queries {
                 views.extend(observe::query_view(http, name, url).await.ok());
             }
-            views.extend(observe::posts_view(http, posts_url).await.ok());
+            for (name, url) in posts {
+                views.extend(observe::posts_view(http, name, url).await.ok());
+            }
         }
         let idle = harness::streams::backlog(js)
             .await
@@ -230,7 +247,7 @@ async fn settle(
             .iter()
             .flat_map(|v| &v.comments)
             .any(|c| c.status == "pending");
-        let complete = views.len() == queries.len() + 1;
+        let complete = views.len() == queries.len() + posts.len();
         if complete && idle && !pending && previous.as_ref() == Some(&views) {
             return Some(Instant::now());
         }
@@ -245,14 +262,20 @@ async fn observe_all(
     js: &async_nats::jetstream::Context,
     http: &reqwest::Client,
     queries: &[(String, String)],
-    posts_url: &str,
-    comments_url: &str,
+    writers: &Writers,
     operations: &[Operation],
 ) -> anyhow::Result<FinalState> {
-    let posts = observe::posts_view(http, posts_url).await?;
-    // Comments are asked post by post: every post the posts service knows, and every post a
+    let mut views = Vec::new();
+    for (name, url) in &writers.posts {
+        views.push(observe::posts_view(http, name, url).await?);
+    }
+    // Comments are asked post by post: every post a posts instance knows, and every post a
     // client got a 201 for (in case the posts service lost one).
-    let mut post_ids: Vec<String> = posts.posts.iter().map(|p| p.id.clone()).collect();
+    let mut post_ids: Vec<String> = views
+        .iter()
+        .flat_map(|view| &view.posts)
+        .map(|p| p.id.clone())
+        .collect();
     post_ids.extend(
         operations
             .iter()
@@ -263,8 +286,9 @@ async fn observe_all(
     );
     post_ids.sort();
     post_ids.dedup();
-    let comments = observe::comments_view(http, comments_url, &post_ids).await?;
-    let mut views = vec![posts, comments];
+    for (name, url) in &writers.comments {
+        views.push(observe::comments_view(http, name, url, &post_ids).await?);
+    }
     for (name, url) in queries {
         views.push(observe::query_view(http, name, url).await?);
     }

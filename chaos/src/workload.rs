@@ -1,7 +1,9 @@
 //! The clients: several at once, each writing posts and comments (some mentioning "orange")
 //! over HTTP, every write with its own `Idempotency-Key`. A write whose outcome is open (a
 //! 503, a timeout, a broken or refused connection) is retried with the same key, as a careful
-//! client would, up to a bound; a definite answer (201 or a 4xx) ends it.
+//! client would, up to a bound; a definite answer (201 or a 4xx) ends it. With several
+//! instances of a writer, each attempt goes to one of them at random, so a retry often lands
+//! on another instance than the first try: the idempotency key must hold across instances.
 
 use crate::history::{token, Answer, Attempt, Clock, Kind, Operation, Recorder};
 use crate::rng::Rng;
@@ -15,11 +17,11 @@ const MAX_ATTEMPTS: usize = 8;
 /// Longer than a healthy write ever takes here, shorter than a frozen service stays frozen.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Where the clients write.
+/// Where the clients write: the base URL of every instance of each writer.
 #[derive(Clone, Debug)]
 pub struct Endpoints {
-    pub posts: String,
-    pub comments: String,
+    pub posts: Vec<String>,
+    pub comments: Vec<String>,
 }
 
 /// Posts that got a 201, shared by the clients so they comment on each other's posts.
@@ -134,8 +136,13 @@ impl Client {
     async fn perform(&mut self, mut operation: Operation) -> Operation {
         let mut backoff = Duration::from_millis(200);
         for _ in 0..MAX_ATTEMPTS {
+            let instances = match operation.kind {
+                Kind::Post => &self.endpoints.posts,
+                Kind::Comment => &self.endpoints.comments,
+            };
+            let base = self.rng.pick(instances).cloned().unwrap_or_default();
             let sent_ms = self.clock.ms();
-            let answer = self.send(&operation).await;
+            let answer = self.send(&base, &operation).await;
             let retry = matches!(&answer, Answer::Unknown { .. })
                 || matches!(&answer, Answer::Failed { status, .. } if *status == 0 || *status == 503);
             operation.attempts.push(Attempt {
@@ -152,14 +159,15 @@ impl Client {
         operation
     }
 
-    async fn send(&self, operation: &Operation) -> Answer {
+    /// Sends one attempt of `operation` to the instance at `base`.
+    async fn send(&self, base: &str, operation: &Operation) -> Answer {
         let (url, body) = match (&operation.kind, &operation.post_id) {
             (Kind::Post, _) => (
-                format!("{}/posts", self.endpoints.posts),
+                format!("{base}/posts"),
                 serde_json::json!({ "title": operation.text }),
             ),
             (Kind::Comment, Some(post)) => (
-                format!("{}/posts/{post}/comments", self.endpoints.comments),
+                format!("{base}/posts/{post}/comments"),
                 serde_json::json!({ "content": operation.text }),
             ),
             (Kind::Comment, None) => {

@@ -13,13 +13,13 @@
 
 mod spec;
 
-pub use spec::Settings;
+pub use spec::{Instances, Settings};
 
 use crate::faults::Target;
 use anyhow::{bail, Context};
 use harness::process::{free_port, wait_for_port, Child, Signal};
 use harness::services::Service;
-use spec::write_nats_config;
+use spec::{write_nats_config, Routes};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -34,32 +34,37 @@ pub struct System {
     settings: Settings,
     /// nats-server first, then the services; [`Drop`] stops them in reverse.
     processes: Vec<Process>,
-    nats_config: PathBuf,
+    /// Each nats-server node's configuration file, node 1 first.
+    nats_configs: Vec<PathBuf>,
     logs: PathBuf,
 }
 
 impl System {
-    /// Starts nats-server and every service, and waits until each is ready.
+    /// Starts nats-server (or a cluster's nodes) and every service instance, and waits until
+    /// each is ready.
     pub async fn start(settings: Settings, folder: &Path) -> anyhow::Result<System> {
         let logs = folder.join("logs");
         std::fs::create_dir_all(&logs).with_context(|| format!("creating {}", logs.display()))?;
-        let nats_config = write_nats_config(folder, &folder.join("nats-store"))?;
+        let nats_configs = write_nats_configs(folder, settings.nats_nodes)?;
         let mut system = System {
             settings,
             processes: Vec::new(),
-            nats_config,
+            nats_configs,
             logs,
         };
-        let targets = spec::whole_system(system.settings.query_instances);
-        for target in targets {
-            system.add(target).await?;
-            if target == Target::Nats(1) {
-                // The services may not create streams: `admin` does, once, as `make run` does.
-                let admin = bus::BusConfig::single(system.nats_url(), bus::auth::ADMIN);
-                bus::provision::connect_and_provision(&admin, Duration::from_secs(30))
-                    .await
-                    .map_err(anyhow::Error::msg)?;
-            }
+        let (nodes, services): (Vec<Target>, Vec<Target>) = spec::whole_system(&system.settings)
+            .into_iter()
+            .partition(|t| t.is_nats());
+        for node in nodes {
+            system.add(node).await?;
+        }
+        // The services may not create streams: `admin` does, once, as `make run` does (on a
+        // cluster, once the nodes have elected a meta leader; provisioning retries until then).
+        bus::provision::connect_and_provision(&system.bus_config(), Duration::from_secs(60))
+            .await
+            .map_err(anyhow::Error::msg)?;
+        for service in services {
+            system.add(service).await?;
         }
         system.wait_ready(Duration::from_secs(120)).await?;
         Ok(system)
@@ -74,7 +79,7 @@ impl System {
             child: None,
         });
         self.restart(target)?;
-        if let Target::Nats(_) = target {
+        if target.is_nats() {
             let process = self.process_mut(target)?;
             if let Some(child) = process.child.as_mut() {
                 wait_for_port(child, port, Duration::from_secs(30)).await?;
@@ -87,7 +92,15 @@ impl System {
     pub fn restart(&mut self, target: Target) -> anyhow::Result<()> {
         let port = self.process(target)?.port;
         let nats_url = self.nats_url();
-        let command = spec::command(&self.settings, &self.nats_config, &nats_url, target, port)?;
+        let node = match target {
+            Target::Nats { node, .. } => usize::from(node) - 1,
+            Target::Service { .. } => 0,
+        };
+        let nats_config = self
+            .nats_configs
+            .get(node)
+            .with_context(|| format!("no configuration for {target}"))?;
+        let command = spec::command(&self.settings, nats_config, &nats_url, target, port)?;
         let log = self.logs.join(format!("{target}.log"));
         let child = Child::spawn_appending(&target.to_string(), command, &log)?;
         self.process_mut(target)?.child = Some(child);
@@ -135,19 +148,19 @@ impl System {
         self.processes.iter().map(|p| p.target).collect()
     }
 
-    /// The query instances, in order.
-    pub fn query_targets(&self) -> Vec<Target> {
+    /// The instances of `service`, in order.
+    pub fn instances(&self, of: Service) -> Vec<Target> {
         self.targets()
             .into_iter()
-            .filter(|t| {
-                matches!(
-                    t,
-                    Target::Service {
-                        service: Service::Query,
-                        ..
-                    }
-                )
-            })
+            .filter(|t| matches!(t, Target::Service { service, .. } if *service == of))
+            .collect()
+    }
+
+    /// The base URL of every instance of `service`, in order.
+    pub fn service_urls(&self, service: Service) -> anyhow::Result<Vec<String>> {
+        self.instances(service)
+            .into_iter()
+            .map(|target| self.url(target))
             .collect()
     }
 
@@ -155,19 +168,23 @@ impl System {
         Ok(format!("http://127.0.0.1:{}", self.process(target)?.port))
     }
 
-    pub fn service_url(&self, service: Service) -> anyhow::Result<String> {
-        self.url(Target::Service {
-            service,
-            instance: 1,
-        })
+    /// Every node's URL, comma separated: the services' `NATS_URL`.
+    pub fn nats_url(&self) -> String {
+        self.processes
+            .iter()
+            .filter(|p| p.target.is_nats())
+            .map(|p| format!("nats://127.0.0.1:{}", p.port))
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
-    pub fn nats_url(&self) -> String {
-        let port = self
-            .process(Target::Nats(1))
-            .map(|p| p.port)
-            .unwrap_or_default();
-        format!("nats://127.0.0.1:{port}")
+    /// How to reach the broker as `admin` (which the checker reads the streams as), with
+    /// every node's URL and one replica per node.
+    pub fn bus_config(&self) -> bus::BusConfig {
+        let mut config = bus::BusConfig::single(self.nats_url(), bus::auth::ADMIN);
+        config.servers = self.nats_url().split(',').map(str::to_owned).collect();
+        config.replicas = usize::from(self.settings.nats_nodes);
+        config
     }
 
     pub fn logs(&self) -> &Path {
@@ -181,7 +198,7 @@ impl System {
             .timeout(Duration::from_secs(2))
             .build()?;
         for target in self.targets() {
-            if let Target::Nats(_) = target {
+            if target.is_nats() {
                 continue;
             }
             let url = format!("{}/health", self.url(target)?);
@@ -222,6 +239,35 @@ impl System {
             .find(|p| p.target == target)
             .with_context(|| format!("no process {target}"))
     }
+}
+
+/// One configuration per nats-server node: `nats.conf` for a single server, `nats-<n>.conf`
+/// with its cluster routes (on ports chosen now, kept across restarts) for a cluster.
+fn write_nats_configs(folder: &Path, nodes: u8) -> anyhow::Result<Vec<PathBuf>> {
+    if nodes <= 1 {
+        return Ok(vec![write_nats_config(
+            folder,
+            &folder.join("nats-store"),
+            None,
+        )?]);
+    }
+    let route_ports = (0..nodes)
+        .map(|_| free_port())
+        .collect::<anyhow::Result<Vec<u16>>>()?;
+    route_ports
+        .iter()
+        .enumerate()
+        .map(|(index, &listen)| {
+            let name = format!("nats-{}", index + 1);
+            let store = folder.join("nats-store").join(&name);
+            let routes = Routes {
+                name,
+                listen,
+                all: &route_ports,
+            };
+            write_nats_config(folder, &store, Some(routes))
+        })
+        .collect()
 }
 
 impl Drop for System {
