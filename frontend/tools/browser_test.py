@@ -3,9 +3,9 @@
 
     scripts/frontend.sh test          builds what is needed, then runs this
 
-It starts a whole system on random free ports (running_system.py: nats-server, the four
-services, the frontend server, chromedriver and headless Chromium, spoken to over
-WebDriver's HTTP protocol with the standard library only, see browser_kit.py), then plays
+It starts a whole system on random free ports (running_system.py: a three-node nats-server
+cluster, the four services, the frontend server, chromedriver and headless Chromium, spoken
+to over WebDriver's HTTP protocol with the standard library only, see browser_kit.py), then plays
 the scenarios below in order, as one story a learner could live through. Each scenario is
 a function named for what it proves (in scenarios/), reading the page through page_kit.py;
 its docstring is the line printed as `ok` or `FAIL`. The story stops at the first failure,
@@ -45,6 +45,7 @@ SCENARIOS = [
     system_view.the_open_timeline_fills_in_by_itself,
     dead_letters.failing_moderation_makes_dead_letters_that_say_so,
     dead_letters.retry_and_retry_all_put_them_back_and_stay_disabled,
+    system_view.a_killed_broker_node_is_shown_down_while_the_blog_goes_on,
     system_view.without_query_the_system_view_says_what_it_cannot_know,
 ]
 

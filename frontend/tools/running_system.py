@@ -1,11 +1,16 @@
 """The whole system the browser test drives, on random free ports.
 
-`RunningSystem.start()` starts its own nats-server (random port, temporary store, the
-repository's users from nats/auth.conf), provisions the streams, starts the four services
-(target/$SERVICES_PROFILE) and the frontend server, then chromedriver and a headless
-Chromium session. It never clashes with a `make run` beside it. A scenario restarts or
-kills a service through `start_service` and `procs.kill`; `stop()` stops everything this
-started, pass or fail.
+`RunningSystem.start()` starts its own broker — three nats-server nodes joined as a cluster
+(`make run CLUSTER=3`'s shape: random ports, a temporary store each, the repository's users
+from nats/auth.conf) — provisions the streams with three replicas, starts the four services
+(target/$SERVICES_PROFILE) with every node's URL, and the frontend server, then chromedriver
+and a headless Chromium session. It never clashes with a `make run` beside it. A scenario
+restarts or kills a service through `start_service` and `procs.kill`, and a broker node
+through `start_node` and `procs.kill("nats-2")`; `stop()` stops everything this started,
+pass or fail.
+
+Why a cluster and not `make run`'s single node: the page cannot tell them apart except in
+the System view, where a cluster has more to show (a node down while the blog goes on).
 """
 
 import json
@@ -25,6 +30,7 @@ DIST = ROOT / "frontend" / "dist"
 SERVICES = ROOT / "target" / os.environ.get("SERVICES_PROFILE", "release")
 NATS_SERVER = Path(os.environ.get("NATS_SERVER", ROOT / ".tools" / "nats" / "bin" / "nats-server"))
 SERVICE_NAMES = ("posts", "comments", "moderation", "query")
+NODES = ("nats-1", "nats-2", "nats-3")
 
 
 def missing_pieces() -> list[Path]:
@@ -38,7 +44,9 @@ class RunningSystem:
         self.scratch = Path(tempfile.mkdtemp(prefix="blog-browser-test-"))
         self.procs = Processes(logs)
         self.browser: Browser | None = None
-        self.nats_port = free_port()
+        self.node_ports = {node: free_port() for node in NODES}
+        self.route_ports = {node: free_port() for node in NODES}
+        self.nats_url = ",".join(f"nats://127.0.0.1:{port}" for port in self.node_ports.values())
         self.ports = {name: free_port() for name in (*SERVICE_NAMES, "frontend")}
         self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
         self.origin = self.urls["frontend"]
@@ -67,18 +75,29 @@ class RunningSystem:
         for user in ("posts", "comments", "moderation", "query", "admin", "learner"):
             os.environ.setdefault(f"NATS_PASSWORD_{user.upper()}", f"lab-{user}")
         shutil.copy(ROOT / "nats" / "auth.conf", self.scratch / "auth.conf")
-        (self.scratch / "nats.conf").write_text(f"listen: 127.0.0.1:{self.nats_port}\n"
-                                                f"jetstream {{ store_dir: {json.dumps(str(self.scratch / 'jetstream'))} }}\n"
-                                                "include auth.conf\n")
-        self.procs.start("nats", [str(NATS_SERVER), "-c", str(self.scratch / "nats.conf")])
-        wait_until("nats-server to listen",
-                   lambda: socket.create_connection(("127.0.0.1", self.nats_port), 1).close() or True, 20)
-        subprocess.run([str(SERVICES / "provision")], check=True, timeout=60,
-                       env={**os.environ, "NATS_URL": f"nats://127.0.0.1:{self.nats_port}"})
+        routes = ", ".join(f"nats-route://127.0.0.1:{port}" for port in self.route_ports.values())
+        for node in NODES:
+            store = json.dumps(str(self.scratch / node))
+            (self.scratch / f"{node}.conf").write_text(
+                f"listen: 127.0.0.1:{self.node_ports[node]}\nserver_name: {node}\n"
+                f"jetstream {{ store_dir: {store} }}\n"
+                f"cluster {{ name: browser-test, listen: 127.0.0.1:{self.route_ports[node]}, routes: [{routes}] }}\n"
+                "include auth.conf\n")
+        for node in NODES:
+            self.start_node(node)
+        # Provisioning retries until the nodes have elected their meta leader.
+        subprocess.run([str(SERVICES / "provision")], check=True, timeout=90,
+                       env={**os.environ, "NATS_URL": self.nats_url, "NATS_REPLICAS": str(len(NODES))})
+
+    def start_node(self, node: str):
+        """Starts (or restarts, with its store) one broker node and waits until it listens."""
+        self.procs.start(node, [str(NATS_SERVER), "-c", str(self.scratch / f"{node}.conf")])
+        port = self.node_ports[node]
+        wait_until(f"{node} to listen", lambda: socket.create_connection(("127.0.0.1", port), 1).close() or True, 20)
 
     def start_service(self, name: str, env: dict | None = None):
         self.procs.start(name, [str(SERVICES / name)], {
-            "HOST": "127.0.0.1", "PORT": str(self.ports[name]), "NATS_URL": f"nats://127.0.0.1:{self.nats_port}",
+            "HOST": "127.0.0.1", "PORT": str(self.ports[name]), "NATS_URL": self.nats_url, "NATS_REPLICAS": str(len(NODES)),
             "FRONTEND_ORIGINS": self.origin, "QUERY_INSTANCE": "browser_test", "RUST_LOG": "info",
             # One automatic retry, too late to happen during the test: the page shows it
             # scheduled, and the manual Retry and Retry all are what the test presses.

@@ -6,7 +6,7 @@ import re
 
 from browser_kit import wait_until
 from page_kit import ENTER
-from scenarios.world import WHILE_MODERATION_DOWN, World
+from scenarios.world import WHILE_MODERATION_DOWN, WHILE_NODE_DOWN, World
 
 
 def the_system_view_opens_with_the_keyboard_and_shows_every_service_up(w: World):
@@ -23,8 +23,9 @@ def the_system_view_opens_with_the_keyboard_and_shows_every_service_up(w: World)
     wait_until("the streams and moderation's consumer",
                lambda: "COMMENTS/moderation" in w.page.system()["consumers"] and len(w.page.system()["streams"]) >= 4,
                10)
-    nodes = wait_until("the broker's node, up", lambda: (n := w.page.system()["nodes"]) and all(n.values()) and n, 10)
-    assert len(nodes) == 1, f"one nats-server, one node: {nodes}"
+    nodes = wait_until("the broker's three nodes, up",
+                       lambda: (n := w.page.system()["nodes"]) and len(n) == 3 and all(n.values()) and n, 20)
+    assert sorted(nodes) == ["nats-1", "nats-2", "nats-3"], f"the nodes shown: {nodes}"
     wide = w.page.sticks_out_sideways()
     assert not wide, f"the System view scrolls sideways at a phone's width: {wide}"
     w.browser.screenshot(w.output / "system-view-phone.png")
@@ -109,6 +110,27 @@ def the_open_timeline_fills_in_by_itself(w: World):
     w.browser.js("document.querySelector(`li.comment[data-comment-id='${arguments[0]}']`).scrollIntoView({block: 'center'})",
                  w.waiting_comment)
     w.browser.screenshot(w.output / "posts-timeline.png")
+
+
+def a_killed_broker_node_is_shown_down_while_the_blog_goes_on(w: World):
+    """with a broker node killed the System view shows it down, a comment is still approved, and the node comes back"""
+    w.page.show("system")
+    w.system.procs.kill("nats-2")  # SIGKILL: a crashed broker node; its two peers keep a quorum
+    # The node's peers keep calling it current for a while after it died: up to ~30 s here.
+    nodes = wait_until("nats-2 shown down, the other two up",
+                       lambda: (n := w.page.system()["nodes"]) and n.get("nats-2") is False
+                       and n.get("nats-1") and n.get("nats-3") and n, 60)
+    print(f"     nodes with nats-2 killed: {nodes}")
+    w.browser.full_screenshot(w.output / "system-node-down.png")
+    w.page.show("posts")
+    post = w.page.the_post()
+    w.page.comment_on(post["id"], WHILE_NODE_DOWN + "\n")
+    wait_until("the comment written with a node down, approved", lambda: any(
+        c["text"] == WHILE_NODE_DOWN and c["status"] == "approved" for c in w.page.the_post()["comments"]), 30)
+    w.system.start_node("nats-2")
+    w.page.show("system")
+    wait_until("nats-2 up again", lambda: (n := w.page.system()["nodes"]) and len(n) == 3 and all(n.values()), 60)
+    w.page.no_reload()
 
 
 def without_query_the_system_view_says_what_it_cannot_know(w: World):

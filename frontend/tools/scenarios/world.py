@@ -14,6 +14,7 @@ LIKED = "I like apples & pears <script>alert(1)</script>"
 ORANGE = "I love orange juice"  # moderation rejects comments that mention oranges
 DURING_QUERY_OUTAGE = "Written while query is down"
 WHILE_MODERATION_DOWN = "Written while moderation is down"
+WHILE_NODE_DOWN = "Written while a broker node is down"
 MODERATED_AFTER_RETRIES = ["Moderated only after a retry", "Moderated after Retry all"]
 REJECTED_TEXT = "This comment has been rejected"
 
