@@ -13,7 +13,7 @@
 //! | `BENCH_REPLAY` | `100000,1000000` | `10000,50000` | the replay sizes, in events |
 //! | `BENCH_READ_POSTS` | 10000 | 1000 | posts in the read model for the read figures |
 //! | `BENCH_ONLY` | all | all | a comma list of `latency,writes,replay,reads` |
-//! | `BENCH_MODES` | `always,lazy` | `always,lazy` | durability modes for latency and writes |
+//! | `BENCH_MODES` | `always,lazy,replicated` | the same | durability modes for latency and writes (`replicated`: a three-node cluster, R3 streams) |
 //! | `BENCH_RUST_LOG` | `warn` | `warn` | `RUST_LOG` of the services under test |
 
 use crate::nats::Durability;
@@ -98,10 +98,13 @@ impl Plan {
                 .map(|mode| match mode.trim() {
                     "always" => Ok(Durability::Always),
                     "lazy" => Ok(Durability::Lazy),
-                    other => bail!("BENCH_MODES: unknown mode {other:?} (always, lazy)"),
+                    "replicated" => Ok(Durability::Replicated),
+                    other => {
+                        bail!("BENCH_MODES: unknown mode {other:?} (always, lazy, replicated)")
+                    }
                 })
                 .collect::<Result<Vec<_>, _>>()?,
-            Err(_) => vec![Durability::Always, Durability::Lazy],
+            Err(_) => vec![Durability::Always, Durability::Lazy, Durability::Replicated],
         };
         let plan = Plan {
             quick,

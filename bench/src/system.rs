@@ -1,4 +1,4 @@
-//! A freshly started system: its own nats-server in one durability mode and the four
+//! A freshly started system: its own nats-server (or cluster) in one durability mode and the four
 //! services, each ready. The latency and write figures run against it; its memory right
 //! after startup is the "at rest" figure.
 
@@ -52,7 +52,14 @@ impl System {
 
     /// Every process of the system, by name, for a [`crate::processes::CpuMeter`].
     pub fn processes(&self) -> Vec<(String, u32)> {
-        let mut all = vec![("nats-server".to_owned(), self.nats.pid())];
+        let pids = self.nats.pids();
+        let mut all: Vec<(String, u32)> = match pids.as_slice() {
+            [one] => vec![("nats-server".to_owned(), *one)],
+            nodes => (1..)
+                .zip(nodes)
+                .map(|(n, pid)| (format!("nats-{n}"), *pid))
+                .collect(),
+        };
         all.extend(
             self.services
                 .iter()

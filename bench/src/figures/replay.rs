@@ -100,7 +100,7 @@ pub async fn measure(
 
         let mut runs = Vec::new();
         for repeat in 1..=plan.repeats {
-            let server = [("nats-server".to_owned(), nats.pid())];
+            let server = [("nats-server".to_owned(), nats.pids()[0])];
             let meter = CpuMeter::start(&server);
             let bare = bare_read(&nats).await?;
             let bare_cpu = meter.stop();

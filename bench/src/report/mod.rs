@@ -150,11 +150,16 @@ fn cpu_table(results: &Results) -> String {
     let _ = writeln!(out, "| run | {} | total |", COLUMNS.join(" | "));
     let _ = writeln!(out, "| --- |{} --- |", " ---: |".repeat(COLUMNS.len()));
     for (run, shares) in lines {
+        // A cluster's nodes (`nats-1` …) add up in the nats-server column.
         let cell = |name: &str| {
-            shares
-                .iter()
-                .find(|s| s.process == name)
-                .map_or("—".to_owned(), |s| format!("{:.2}", s.cores))
+            let of_column = |s: &&CpuShare| {
+                s.process == name || (name == "nats-server" && s.process.starts_with("nats-"))
+            };
+            let mut matching = shares.iter().filter(of_column).peekable();
+            match matching.peek() {
+                None => "—".to_owned(),
+                Some(_) => format!("{:.2}", matching.map(|s| s.cores).sum::<f64>()),
+            }
         };
         let total: f64 = shares.iter().map(|s| s.cores).sum();
         let cells: Vec<String> = COLUMNS.iter().map(|c| cell(c)).collect();
