@@ -9,19 +9,47 @@
 
 use crate::config::BusConfig;
 use crate::streams::{self, StreamDef};
-use async_nats::jetstream::{self, context::CreateStreamError};
+use async_nats::jetstream::{self, kv};
+use contract::lab::{KNOBS_BUCKET, WAITING_BUCKET};
 use std::time::Duration;
 use tracing::{info, warn};
 
 /// Creates POSTS, COMMENTS and MODERATION if missing, creates *or updates* DEADLETTERS (its
-/// subjects have grown since its first version), and creates the partitioned work streams
-/// (see [`crate::partitions`]).
-pub async fn provision(js: &jetstream::Context, replicas: usize) -> Result<(), CreateStreamError> {
+/// subjects have grown since its first version), creates the partitioned work streams (see
+/// [`crate::partitions`]) and moderation's two KV buckets: its live knobs and the comments
+/// waiting for a person (see `contract::lab`).
+pub async fn provision(
+    js: &jetstream::Context,
+    replicas: usize,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     streams::ensure(js, &StreamDef::ALL, replicas).await?;
     js.create_or_update_stream(crate::deadletters::config(replicas))
         .await?;
     for work in crate::partitions::ALL {
         js.get_or_create_stream(work.config(replicas)).await?;
+    }
+    for (bucket, description, history) in [
+        (
+            KNOBS_BUCKET,
+            "moderation's knobs, watched by every instance",
+            10,
+        ),
+        (
+            WAITING_BUCKET,
+            "comments waiting for a person's decision",
+            1,
+        ),
+    ] {
+        if js.get_key_value(bucket).await.is_err() {
+            js.create_key_value(kv::Config {
+                bucket: bucket.to_owned(),
+                description: description.to_owned(),
+                history,
+                num_replicas: replicas,
+                ..Default::default()
+            })
+            .await?;
+        }
     }
     Ok(())
 }

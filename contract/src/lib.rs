@@ -13,6 +13,8 @@
 //! - [`events`]: the four event types in their CloudEvents envelope, and the list of every
 //!   event type with its stream and publishing service ([`events::EventType`]).
 //! - [`api`]: the HTTP bodies of posts and comments, the JSON error, dead-letter retries.
+//! - [`lab`]: the lab console's shapes — moderation's live knobs and the comments waiting
+//!   for a person.
 //! - [`views`]: what query serves — the read model (`/posts`, `/posts/events`), the system
 //!   view (`/system`, `/system/events`), dead letters and their re-drive, timelines.
 //!
@@ -27,6 +29,7 @@
 pub mod api;
 pub mod events;
 pub mod ids;
+pub mod lab;
 pub mod names;
 pub mod views;
 

@@ -91,6 +91,19 @@ impl Settings {
         })
     }
 
+    /// The knobs in force until someone sets them in the KV bucket (and again if the key is
+    /// deleted): the environment's.
+    pub fn default_knobs(&self) -> contract::lab::ModerationKnobs {
+        contract::lab::ModerationKnobs {
+            delay_ms: u64::try_from(self.knobs.delay.as_millis()).unwrap_or(u64::MAX),
+            fail_rate: self.knobs.fail_rate,
+            fail_first: u32::try_from(self.knobs.fail_first.max(0)).unwrap_or(u32::MAX),
+            reject_words: self.policy.words().to_vec(),
+            concurrency: u32::try_from(self.concurrency).unwrap_or(u32::MAX),
+            manual: false,
+        }
+    }
+
     /// Settings for a test: the default policy and knobs.
     pub fn for_test(service: ServiceSettings) -> Settings {
         Settings {

@@ -9,9 +9,15 @@
 //! looks for a stored decision first. The derived event id stays as the second guard, for
 //! two instances deciding the same comment at the same moment: JetStream then drops the
 //! second publish.
+//!
+//! The knobs are live ([`crate::knobs`]): each comment is handled with the knobs in force
+//! when it arrives, and a new concurrency restarts the consumer loop (what is in flight
+//! finishes first). With the `manual` knob on, a comment is put on the waiting list for a
+//! person ([`crate::waiting`]) and acked.
 
 use crate::config::Knobs;
 use crate::config::{Mode, Settings};
+use crate::knobs::{Applied, Live};
 use crate::policy::Policy;
 use bus::consume::{consume, Delivery, Durable, Outcome};
 use bus::lookup::{last_event, LookupError};
@@ -25,24 +31,67 @@ use tokio_util::sync::CancellationToken;
 /// work (competing consumers).
 pub const CONSUMER: &str = "moderation";
 
-/// Moderates new comments until `shutdown`: up to `concurrency` at once, those about one
-/// comment in order. `reading` says whether the consumer can be read (for `/health`).
+/// Moderates new comments until `shutdown`, with the knobs `live` holds: up to their
+/// concurrency at once, those about one comment in order. `reading` says whether the
+/// consumer can be read (for `/health`). A change of concurrency stops the consumer loop
+/// (what is in flight finishes and is acked) and starts it again with the new one.
 pub async fn run(
     settings: Settings,
     publisher: Publisher,
     reading: Progress,
+    mut live: Live,
     shutdown: CancellationToken,
 ) {
-    let Settings {
-        policy,
-        knobs,
-        concurrency,
-        service,
-        mode,
-    } = settings;
+    // The handlers read the knobs through their own receiver; this one watches for changes.
+    let for_handlers = live.clone();
+    while !shutdown.is_cancelled() {
+        let concurrency = live.borrow_and_update().concurrency();
+        let this_round = shutdown.child_token();
+        let consuming = consume_with(
+            &settings,
+            concurrency,
+            &publisher,
+            &reading,
+            &for_handlers,
+            this_round.clone(),
+        );
+        tokio::pin!(consuming);
+        loop {
+            tokio::select! {
+                _ = &mut consuming => break,
+                changed = live.changed() => {
+                    if changed.is_err() {
+                        // The knobs' sender is gone: the service is stopping.
+                        this_round.cancel();
+                    } else if live.borrow().concurrency() != concurrency {
+                        tracing::info!(from = concurrency, to = live.borrow().concurrency(),
+                            "concurrency changed; restarting the consumer");
+                        this_round.cancel();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One round of consuming, with `concurrency` fixed, until `stop`.
+async fn consume_with(
+    settings: &Settings,
+    concurrency: usize,
+    publisher: &Publisher,
+    reading: &Progress,
+    live: &Live,
+    stop: CancellationToken,
+) {
+    let service = &settings.service;
     let js = publisher.jetstream().clone();
-    let handler = |event, delivery| on_event(event, delivery, &policy, &knobs, &publisher);
-    match mode {
+    let handler = |event, delivery| {
+        let applied = live.borrow().clone();
+        async move { on_event(event, delivery, &applied, publisher).await }
+    };
+    let reading = reading.clone();
+    let shutdown = stop;
+    match settings.mode {
         Mode::Shared => {
             let durable = Durable::new(
                 StreamDef::Comments,
@@ -122,14 +171,14 @@ pub async fn already_decided(
     .await
 }
 
-/// The whole pipeline for one message.
+/// The whole pipeline for one message, with the knobs in force.
 pub async fn on_event(
     event: Event,
     delivery: Delivery,
-    policy: &Policy,
-    knobs: &Knobs,
+    applied: &Applied,
     publisher: &Publisher,
 ) -> Outcome {
+    let (policy, knobs) = (&applied.policy, &applied.knobs);
     if knobs.fresh_ids {
         // The deliberately broken moderation (`MODERATION_TEST_FAULT=fresh-ids`): no look at
         // the stream, and a fresh id, so a redelivery stores a second decision.
@@ -142,6 +191,15 @@ pub async fn on_event(
     };
     if let Some(stored) = &stored {
         tracing::info!(decision = %stored.id, "already decided (a redelivery); nothing to publish");
+    }
+    if stored.is_none() && applied.manual() {
+        // A person decides: the comment waits in the KV bucket, not in an unacked message.
+        return match crate::waiting::enqueue(publisher.jetstream(), &event).await {
+            Ok(()) => Outcome::Done,
+            Err(error) => Outcome::Retry {
+                reason: format!("cannot put the comment on the waiting list: {error:#}"),
+            },
+        };
     }
     let decision = handle(&event, policy, stored.as_ref());
     interpret(decision, delivery, knobs, publisher).await

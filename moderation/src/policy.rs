@@ -27,6 +27,16 @@ impl Policy {
         Policy { reject_words }
     }
 
+    /// From a list of words (the live knobs'); blanks are ignored.
+    pub fn from_words(words: &[String]) -> Policy {
+        Policy::from_list(&words.join(","))
+    }
+
+    /// The words, lower case, in order.
+    pub fn words(&self) -> &[String] {
+        &self.reject_words
+    }
+
     pub fn moderate(&self, content: &str) -> CommentStatus {
         let content = content.to_lowercase();
         if self

@@ -4,6 +4,7 @@
 use crate::config::Settings;
 use crate::routes::router;
 use crate::state::AppState;
+use crate::{consumer, knobs, waiting};
 use bus::progress::Progress;
 use bus::{Publisher, StreamDef};
 use tokio_util::sync::CancellationToken;
@@ -30,20 +31,32 @@ impl Application {
         self.shell.client()
     }
 
+    /// Serves, follows the knobs, settles the waiting list and moderates, until `shutdown`.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let settings = &self.settings;
-        tracing::info!(concurrency = settings.concurrency, knobs = ?settings.knobs, "moderating");
+        let settings = self.settings;
+        let defaults = settings.default_knobs();
+        let fresh_ids = settings.knobs.fresh_ids;
+        tracing::info!(knobs = ?defaults, "moderating; these knobs hold until the KV bucket has some");
+        let (sender, live) = knobs::channel(knobs::Applied::new(defaults.clone(), None, fresh_ids));
+        let publisher = Publisher::new(self.shell.client());
         let state = AppState {
-            publisher: Publisher::new(self.shell.client()),
+            publisher: publisher.clone(),
             reading: Progress::new(),
+            knobs: live.clone(),
         };
-        let new_comments = crate::consumer::run(
-            self.settings,
-            state.publisher.clone(),
-            state.reading.clone(),
-            shutdown.clone(),
-        );
+        let js = publisher.jetstream().clone();
+        let work = {
+            let (publisher, reading, shutdown) =
+                (publisher.clone(), state.reading.clone(), shutdown.clone());
+            async move {
+                tokio::join!(
+                    knobs::follow(js, defaults, fresh_ids, sender, shutdown.clone()),
+                    waiting::settle(publisher.clone(), live.clone(), shutdown.clone()),
+                    consumer::run(settings, publisher, reading, live, shutdown),
+                );
+            }
+        };
         let router = router(state.clone());
-        self.shell.run(state, router, new_comments, shutdown).await
+        self.shell.run(state, router, work, shutdown).await
     }
 }

@@ -1,5 +1,7 @@
-//! What the route and the consumer share: the publisher, and whether the consumer reads.
+//! What the routes and the consumer share: the publisher, whether the consumer reads, and
+//! the knobs in force.
 
+use crate::knobs::Live;
 use bus::progress::Progress;
 use bus::Publisher;
 use serde_json::json;
@@ -10,6 +12,8 @@ pub struct AppState {
     pub publisher: Publisher,
     /// Whether the consumer of new comments can read.
     pub reading: Progress,
+    /// The knobs in force (followed from the KV bucket).
+    pub knobs: Live,
 }
 
 impl ServiceState for AppState {

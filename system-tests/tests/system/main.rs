@@ -10,6 +10,7 @@ mod happy_path;
 mod helpers;
 mod idempotency;
 mod instances;
+mod lab_console;
 mod live;
 mod moderation_down;
 mod ordered_parallelism;

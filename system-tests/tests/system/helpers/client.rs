@@ -156,6 +156,10 @@ impl TestSystem {
         answer(request).await
     }
 
+    pub async fn put_json(&self, service: Service, path: &str, body: Value) -> Answer {
+        answer(self.http.put(self.url(service, path)).json(&body)).await
+    }
+
     pub async fn get_json(&self, service: Service, path: &str) -> Answer {
         answer(self.http.get(self.url(service, path))).await
     }

@@ -14,6 +14,8 @@ pub enum Service {
     Posts,
     Comments,
     Moderation,
+    /// A second moderation instance, sharing the first one's consumer and knobs.
+    ModerationTwin,
     Query,
     /// A second query instance with its own consumers (to compare read models).
     QueryTwin,
@@ -36,7 +38,7 @@ impl Service {
         match self {
             Service::Posts => ServiceName::Posts,
             Service::Comments => ServiceName::Comments,
-            Service::Moderation => ServiceName::Moderation,
+            Service::Moderation | Service::ModerationTwin => ServiceName::Moderation,
             Service::Query | Service::QueryTwin | Service::QueryUnnamed(_) => ServiceName::Query,
         }
     }
@@ -101,7 +103,7 @@ pub async fn build_service(service: Service, settings: ServiceSettings, knobs: K
     match service {
         Service::Posts => built!(service, posts::Application::build(settings).await),
         Service::Comments => built!(service, comments::Application::build(settings).await),
-        Service::Moderation => {
+        Service::Moderation | Service::ModerationTwin => {
             let mut settings = moderation::Settings::for_test(settings);
             settings.knobs = knobs.moderation;
             built!(service, moderation::Application::build(settings).await)
