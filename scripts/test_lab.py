@@ -1,10 +1,12 @@
-"""Tests of the lab's own process guards (scripts/lablib), run by `make test`.
+"""Tests of the lab's own process guards and of its controller (scripts/lablib), run by
+`make test`.
 
 Each test loads the real lab package afresh, points its folders at a temporary directory and
 its ports at free ones (so it never touches a `make run` on this machine), and swaps the
 programs it would start for `sleep`. Standard library only: `python3 scripts/test_lab.py`.
 """
 
+import http.client
 import http.server
 import importlib
 import json
@@ -50,7 +52,8 @@ def load_lab(root):
     return types.SimpleNamespace(
         PIDS=settings.PIDS, DATA=settings.DATA, PROCESSES=settings.PROCESSES,
         MONITOR_PORT=settings.MONITOR_PORT, run=run.run, start=processes.start,
-        reset=reset.reset, stop_all=processes.stop_all)
+        reset=reset.reset, stop_all=processes.stop_all, pid_of=processes.pid_of,
+        settings=settings, processes=processes)
 
 
 def interrupt(*_):
@@ -63,7 +66,9 @@ def free_port():
         return probe.getsockname()[1]
 
 
-class Lab(unittest.TestCase):
+class LabFixture(unittest.TestCase):
+    """A fresh lab in a temporary checkout, and the processes a test started."""
+
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()
         self.root = Path(self.dir.name)
@@ -91,6 +96,8 @@ class Lab(unittest.TestCase):
     def started(self):
         return sorted(p.name for p in self.lab.PIDS.iterdir() if p.name != "run")
 
+
+class Lab(LabFixture):
     def test_a_second_run_is_refused_while_the_first_supervisor_lives(self):
         first = self.child(sys.executable, "-c", "import time; time.sleep(30)", "lab.py")
         (self.lab.PIDS / "run").write_text(str(first.pid))
@@ -187,6 +194,103 @@ class Lab(unittest.TestCase):
         for process in (orphan, query):
             process.wait(timeout=5)
         self.assertEqual(self.started(), [])
+
+
+WEB_CLIENT = "http://127.0.0.1:3000"
+
+
+class Controller(LabFixture):
+    """The lab controller (lablib/controller.py) over the real lab's processes (`sleep`s)."""
+
+    def setUp(self):
+        super().setUp()
+        from lablib import controller
+        importlib.reload(controller)
+        lab = controller.LabProcesses(self.lab.settings, self.lab.processes)
+        self.server = controller.serve(lab, port=0, origins={WEB_CLIENT})
+        self.port = self.server.server_address[1]
+        self.lab.start("posts")
+
+    def tearDown(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.lab.stop_all()
+        super().tearDown()
+
+    def ask(self, method, path, origin=WEB_CLIENT, content_type="application/json",
+            host="127.0.0.1", address="127.0.0.1"):
+        """Sends a request; answers the status, the JSON body and the CORS origin allowed."""
+        connection = http.client.HTTPConnection(address, self.port, timeout=10)
+        headers = {"Host": f"{host}:{self.port}"}
+        if origin:
+            headers["Origin"] = origin
+        body = None
+        if method == "POST":
+            headers["Content-Type"] = content_type
+            body = b"{}"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        answer = (response.status, json.loads(response.read() or b"null"),
+                  response.getheader("Access-Control-Allow-Origin"))
+        connection.close()
+        return answer
+
+    def test_the_web_client_kills_and_starts_a_process(self):
+        status, body, cors = self.ask("GET", "/lab")
+        self.assertEqual((status, cors), (200, WEB_CLIENT))
+        posts = next(p for p in body["processes"] if p["name"] == "posts")
+        self.assertEqual((posts["running"], posts["kind"]), (True, "service"))
+        self.assertIn("moderation-down", [s["id"] for s in body["scenarios"]])
+        status, body, _ = self.ask("POST", "/lab/processes/posts/kill")
+        self.assertEqual((status, body["running"]), (200, False), body)
+        self.assertIsNone(self.lab.pid_of("posts"))
+        status, body, _ = self.ask("POST", "/lab/processes/posts/start")
+        self.assertEqual((status, body["running"]), (200, True), body)
+        self.assertIsNotNone(self.lab.pid_of("posts"))
+
+    def test_another_site_no_page_at_all_and_a_form_are_refused_and_change_nothing(self):
+        for origin, content_type in [("http://evil.example", "application/json"),
+                                     (None, "application/json"),
+                                     (WEB_CLIENT, "text/plain")]:
+            status, body, cors = self.ask("POST", "/lab/processes/posts/kill", origin=origin,
+                                          content_type=content_type)
+            self.assertEqual((status, cors), (403, None), f"{origin} {content_type}: {body}")
+            self.assertTrue(body["error"], body)
+            self.assertIsNotNone(self.lab.pid_of("posts"), f"{origin} {content_type} killed posts")
+        status, body, cors = self.ask("GET", "/lab", origin="http://evil.example")
+        self.assertEqual((status, cors), (403, None), body)
+        self.assertIn("only the web client", body["error"])
+
+    def test_a_host_name_rebound_to_this_machine_is_refused(self):
+        status, body, _ = self.ask("POST", "/lab/processes/posts/kill", host="evil.example")
+        self.assertEqual(status, 403, body)
+        self.assertIsNotNone(self.lab.pid_of("posts"))
+
+    def test_it_listens_on_this_machine_only(self):
+        self.assertEqual(self.server.server_address[0], "127.0.0.1")
+        outward = outward_address()
+        if outward is None:
+            self.skipTest("this machine has no address but 127.0.0.1")
+        with self.assertRaises(OSError):
+            self.ask("GET", "/lab", address=outward)
+
+    def test_unknown_processes_actions_and_scenarios_are_404s(self):
+        for path in ("/lab/processes/nobody/kill", "/lab/processes/posts/explode",
+                     "/lab/scenarios/asteroid", "/lab/everything"):
+            status, body, _ = self.ask("POST", path)
+            self.assertEqual(status, 404, f"{path}: {body}")
+            self.assertTrue(body["error"], body)
+
+
+def outward_address():
+    """This machine's address on its way out (no packet is sent), or None without one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            address = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
 
 
 class fake_monitor:

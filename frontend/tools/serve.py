@@ -2,9 +2,10 @@
 """Serves the built web client (frontend/dist) and its run-time configuration.
 
     FRONTEND_HOST (127.0.0.1)  FRONTEND_PORT (3000)  FRONTEND_DIST (frontend/dist)
-    POSTS_URL, COMMENTS_URL, QUERY_URL: where the page should find the services
+    POSTS_URL, COMMENTS_URL, QUERY_URL, MODERATION_URL: where the page should find the services
+    LAB_URL: the lab controller, when something (`make run`) serves one
 
-`/config.json` is answered from those three variables (any left unset keeps the page's
+`/config.json` is answered from those variables (any left unset keeps the page's
 default port), not written into dist/, so one build can be served for `make run` and, at
 the same time, for a test whose services are on random ports. Everything else is a static
 file, with `application/wasm` for the WebAssembly (browsers refuse to stream-compile it
@@ -21,7 +22,8 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-CONFIG_KEYS = {"posts": "POSTS_URL", "comments": "COMMENTS_URL", "query": "QUERY_URL"}
+CONFIG_KEYS = {"posts": "POSTS_URL", "comments": "COMMENTS_URL", "query": "QUERY_URL",
+               "moderation": "MODERATION_URL", "lab": "LAB_URL"}
 
 
 def config_json() -> bytes:

@@ -146,6 +146,13 @@ pub async fn store(js: &jetstream::Context, knobs: &ModerationKnobs) -> anyhow::
     Ok(bucket.put(KNOBS_KEY, json.into()).await?)
 }
 
+/// Deletes the knobs from the bucket: every instance goes back to its start-up defaults.
+pub async fn reset(js: &jetstream::Context) -> anyhow::Result<()> {
+    let bucket = js.get_key_value(KNOBS_BUCKET).await?;
+    bucket.delete(KNOBS_KEY).await?;
+    Ok(())
+}
+
 async fn pause(shutdown: &CancellationToken) {
     tokio::select! {
         _ = shutdown.cancelled() => {}

@@ -3,7 +3,8 @@
 //!
 //! - `GET /knobs`: the knobs in force ([`KnobsView`]); `PUT /knobs` with a whole
 //!   [`ModerationKnobs`] stores them in the KV bucket, for every instance (200 with what was
-//!   stored; 422 with what is wrong; 503 without the broker).
+//!   stored; 422 with what is wrong; 503 without the broker); `DELETE /knobs` deletes them,
+//!   so every instance goes back to its start-up defaults (its environment variables).
 //! - `GET /waiting`: the comments waiting for a person, oldest first.
 //! - `POST /waiting/{id}/decision` with `{"status": "approved"}` (or `"rejected"`): 200 once
 //!   the decision is stored; 404 if the comment does not wait; 409 if someone decided first.
@@ -19,7 +20,7 @@ use web::{ApiError, IdParam, JsonBody};
 
 pub fn router(state: AppState) -> Router {
     let open = Router::new()
-        .route("/knobs", get(knobs).put(set_knobs))
+        .route("/knobs", get(knobs).put(set_knobs).delete(reset_knobs))
         .route("/waiting", get(list_waiting))
         .route("/waiting/{id}/decision", post(decide));
     web::service::app(state, Router::new(), open)
@@ -44,6 +45,14 @@ async fn set_knobs(
         knobs,
         revision: Some(revision),
     }))
+}
+
+async fn reset_knobs(State(app): State<AppState>) -> Result<axum::http::StatusCode, ApiError> {
+    crate::knobs::reset(app.publisher.jetstream())
+        .await
+        .map_err(|error| unavailable("the knobs were not reset", &error))?;
+    tracing::info!("knobs reset to the start-up defaults");
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 async fn list_waiting(State(app): State<AppState>) -> Result<Json<Vec<WaitingComment>>, ApiError> {

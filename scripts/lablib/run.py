@@ -7,7 +7,7 @@ import signal
 import sys
 import time
 
-from lablib import settings
+from lablib import controller, processes, settings
 from lablib.processes import (is_lab, pid_of, provision, reap_children, refuse_taken_ports,
                               spawn, stop_all)
 
@@ -50,6 +50,7 @@ def supervise():
         stop_all()  # whatever did start must not outlive a failed start
         raise
     print(banner(), flush=True)
+    serve_controller()
     stopping = []
     # Ctrl-C, a closed terminal or a plain `kill` all mean "stop everything". (SIGINT is set
     # explicitly: when started in the background by a script, Python would ignore it.)
@@ -62,6 +63,19 @@ def supervise():
         pass
     print("\nstopping everything…")
     stop_all()
+
+
+def serve_controller():
+    """The lab console's controller (lablib/controller.py), for as long as this run lasts.
+    Without it (its port taken) everything else still runs; the page's buttons say why
+    they are disabled."""
+    try:
+        controller.serve(controller.LabProcesses(settings, processes))
+        print(f"lab controller on http://127.0.0.1:{controller.PORT} (the page's Kill/Stop/Start)",
+              flush=True)
+    except OSError as error:
+        print(f"no lab controller ({error}): the page's Kill/Stop/Start buttons stay disabled",
+              file=sys.stderr, flush=True)
 
 
 def banner():

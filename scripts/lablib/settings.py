@@ -41,8 +41,10 @@ PROCESSES = {
     "comments": service("comments", 4001),
     "moderation": service("moderation", 4003),
     "query": service("query", 4002),
+    # The page finds moderation (its knobs, the Moderator page) and the lab controller that
+    # `make run` serves (lablib/controller.py) through its /config.json.
     "frontend": {"cmd": ["bash", str(ROOT / "scripts/frontend.sh"), "serve"], "port": 3000,
-                 "env": {}},
+                 "env": {"MODERATION_URL": "http://127.0.0.1:4003", "LAB_URL": "http://127.0.0.1:4090"}},
 }
 COLOURS = {"nats": 35, "posts": 32, "comments": 33, "moderation": 36, "query": 34, "frontend": 31}
 

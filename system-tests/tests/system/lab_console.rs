@@ -73,6 +73,21 @@ async fn knobs_set_through_one_instance_are_in_force_on_both_without_a_restart()
     let decided = statuses(&posts);
     assert_eq!(decided[&kiwi], "rejected");
     assert_eq!(decided[&orange], "approved");
+
+    // Deleted, the knobs fall back to each instance's start-up defaults.
+    let deleting = system
+        .http
+        .delete(system.url(Service::ModerationTwin, "/knobs"));
+    let status = deleting.send().await.map(|r| r.status().as_u16());
+    assert_eq!(status.ok(), Some(204));
+    for instance in [Service::Moderation, Service::ModerationTwin] {
+        let now = knobs_at(&system, instance, &Value::Null).await;
+        assert_eq!(
+            now["knobs"]["rejectWords"],
+            json!(["orange"]),
+            "{instance:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
