@@ -10,6 +10,7 @@
 //! retried: see [`crate::model::submit_key`]), so "try again" after an unknown outcome can
 //! never write twice.
 
+pub mod console;
 pub mod error;
 pub mod lab;
 

@@ -1,5 +1,5 @@
-//! Where the three services are, read at run time from `/config.json` on the page's own
-//! origin.
+//! Where the services (and the lab controller, if any) are, read at run time from
+//! `/config.json` on the page's own origin.
 //!
 //! The addresses are not compiled in, so one build serves `make run` (the default ports)
 //! and a test that runs a second system on random ports beside it: whoever serves the page
@@ -16,6 +16,12 @@ pub struct Config {
     pub comments: String,
     /// Base URL of the query service (all reads, and the live event stream).
     pub query: String,
+    /// Base URL of the moderation service (its live knobs, the comments waiting for a
+    /// person).
+    pub moderation: String,
+    /// Base URL of the lab controller that `make run` serves (Kill/Stop/Start and the
+    /// scenarios); `None` when whoever serves the page runs none.
+    pub lab: Option<String>,
 }
 
 impl Default for Config {
@@ -24,6 +30,8 @@ impl Default for Config {
             posts: "http://127.0.0.1:4000".into(),
             comments: "http://127.0.0.1:4001".into(),
             query: "http://127.0.0.1:4002".into(),
+            moderation: "http://127.0.0.1:4003".into(),
+            lab: None,
         }
     }
 }
@@ -33,10 +41,18 @@ impl Config {
     pub fn from_json(text: &str) -> Result<Config, serde_json::Error> {
         let mut config: Config = serde_json::from_str(text)?;
         // "http://host:4000/" + "/posts" would be a different path on some servers.
-        for url in [&mut config.posts, &mut config.comments, &mut config.query] {
+        let lab = config.lab.as_mut();
+        let urls = [
+            &mut config.posts,
+            &mut config.comments,
+            &mut config.query,
+            &mut config.moderation,
+        ];
+        for url in urls.into_iter().chain(lab) {
             let trimmed = url.trim().trim_end_matches('/').to_owned();
             *url = trimmed;
         }
+        config.lab = config.lab.filter(|url| !url.is_empty());
         Ok(config)
     }
 
@@ -71,6 +87,9 @@ mod tests {
         let config = Config::from_json(r#"{"query": "http://127.0.0.1:9002/"}"#).expect("valid");
         assert_eq!(config.query, "http://127.0.0.1:9002");
         assert_eq!(config.posts, Config::default().posts);
+        assert_eq!(config.lab, None, "no controller unless one is named");
+        let with_lab = Config::from_json(r#"{"lab": "http://127.0.0.1:4090/"}"#).expect("valid");
+        assert_eq!(with_lab.lab.as_deref(), Some("http://127.0.0.1:4090"));
     }
 
     #[test]

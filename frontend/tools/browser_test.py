@@ -23,7 +23,7 @@ import sys
 from browser_kit import CheckFailed
 from page_kit import Page
 from running_system import DIST, ROOT, RunningSystem, missing_pieces
-from scenarios import blog, dead_letters, outages, system_view
+from scenarios import blog, console, dead_letters, outages, system_view
 from scenarios.world import World
 
 OUTPUT = ROOT / "frontend" / "test-output"
@@ -43,6 +43,9 @@ SCENARIOS = [
     system_view.a_comment_written_meanwhile_waits_in_the_backlog,
     system_view.moderation_back_drains_the_backlog_and_approves_the_comment,
     system_view.the_open_timeline_fills_in_by_itself,
+    # The lab console (issue 13): knobs and human moderation from the page.
+    console.a_person_decides_on_the_moderator_page,
+    console.a_slower_moderation_shows_in_the_timeline_and_the_defaults_come_back,
     dead_letters.failing_moderation_makes_dead_letters_that_say_so,
     dead_letters.retry_and_retry_all_put_them_back_and_stay_disabled,
     system_view.a_killed_broker_node_is_shown_down_while_the_blog_goes_on,

@@ -66,6 +66,30 @@ return {
   retryAllNote: (document.getElementById('retry-all-note') || {}).innerText || null,
 };"""
 
+# The lab console: each process's row, the scenarios, the knobs form.
+CONSOLE_STATE = """
+const text = id => (document.getElementById(id) || {}).innerText || null;
+return {
+  disabled: text('console-disabled'),
+  result: text('console-result'),
+  processes: Object.fromEntries(Array.from(document.querySelectorAll('li.process')).map(p => [
+    p.dataset.process, { running: p.dataset.running === 'true', kind: p.dataset.kind,
+      kill: !p.querySelector('button.kill').disabled, start: !p.querySelector('button.start').disabled }])),
+  scenarios: Array.from(document.querySelectorAll('li.scenario')).map(s => s.dataset.scenario),
+  knobs: { delay: (document.getElementById('knob-delay') || {}).value,
+           manual: (document.getElementById('knob-manual') || {}).checked,
+           origin: text('knobs-origin'), problem: text('knobs-problem') },
+};"""
+
+# The Moderator page: the comments waiting for a person.
+MODERATOR_STATE = """
+return {
+  empty: (document.getElementById('moderator-empty') || {}).innerText || null,
+  problem: (document.getElementById('moderator-problem') || {}).innerText || null,
+  waiting: Array.from(document.querySelectorAll('li.waiting')).map(w => ({
+    id: w.dataset.commentId, text: w.querySelector('.waiting-text').innerText })),
+};"""
+
 # Records every request's Idempotency-Key (the app's fetches go through window.fetch).
 RECORD_KEYS = """
 window.__writes = [];
@@ -123,6 +147,14 @@ class Page:
         """The System view."""
         return self.browser.js(SYSTEM_STATE)
 
+    def console(self) -> dict:
+        """The System view's lab console."""
+        return self.browser.js(CONSOLE_STATE)
+
+    def moderator(self) -> dict:
+        """The Moderator page."""
+        return self.browser.js(MODERATOR_STATE)
+
     def timeline(self, comment_id: str) -> dict | None:
         """One comment's open timeline, or None when it is closed."""
         return self.browser.js(TIMELINE_STATE, comment_id)
@@ -151,8 +183,8 @@ class Page:
     def show(self, page: str):
         """Follows the header's link to `page` with the keyboard (focus it, press Enter)."""
         self.browser.type(f'a.page-link[href="#{page}"]', ENTER)
-        wait_until(f"the {page} view",
-                   lambda: (self.system()["shown"] if page == "system" else self.system()["postsShown"]), 5)
+        shown = f"const v = document.getElementById('{page}-view'); return !!v && !v.hidden"
+        wait_until(f"the {page} view", lambda: self.browser.js(shown), 5)
 
     # --- proving nothing reloaded the page -----------------------------------------------
 

@@ -16,6 +16,7 @@ the System view, where a cluster has more to show (a node down while the blog go
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -23,6 +24,9 @@ import tempfile
 from pathlib import Path
 
 from browser_kit import CHROMEDRIVER, Browser, Processes, free_port, http_status, wait_until
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+from lablib import controller  # noqa: E402 (the lab controller `make run` serves)
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "frontend" / "dist"
@@ -44,6 +48,7 @@ class RunningSystem:
         self.scratch = Path(tempfile.mkdtemp(prefix="blog-browser-test-"))
         self.procs = Processes(logs)
         self.browser: Browser | None = None
+        self.controller = None
         self.node_ports = {node: free_port() for node in NODES}
         self.route_ports = {node: free_port() for node in NODES}
         self.nats_url = ",".join(f"nats://127.0.0.1:{port}" for port in self.node_ports.values())
@@ -57,9 +62,13 @@ class RunningSystem:
             self.start_service(name)
         for name in SERVICE_NAMES:
             self.healthy(name)
+        # The same lab controller `make run` serves, over this test's processes.
+        self.controller = controller.serve(BrowserTestLab(self), port=0, origins={self.origin})
+        lab_url = f"http://127.0.0.1:{self.controller.server_address[1]}"
         self.procs.start("frontend", [sys.executable, str(ROOT / "frontend" / "tools" / "serve.py")], {
             "FRONTEND_HOST": "127.0.0.1", "FRONTEND_PORT": str(self.ports["frontend"]), "FRONTEND_DIST": str(DIST),
             "POSTS_URL": self.urls["posts"], "COMMENTS_URL": self.urls["comments"], "QUERY_URL": self.urls["query"],
+            "MODERATION_URL": self.urls["moderation"], "LAB_URL": lab_url,
         })
         wait_until("the frontend server", lambda: http_status(f"{self.origin}/config.json") == 200, 20)
 
@@ -105,11 +114,45 @@ class RunningSystem:
             **(env or {}),
         })
 
+    def running(self, name: str) -> bool:
+        process = self.procs.running.get(name)
+        return process is not None and process.poll() is None
+
     def healthy(self, name: str, timeout: float = 60):
         wait_until(f"{name} /health", lambda: http_status(f"{self.urls[name]}/health") == 200, timeout)
 
     def stop(self):
         if self.browser is not None:
             self.browser.quit()
+        if self.controller is not None:
+            self.controller.shutdown()
         self.procs.stop_all()
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+class BrowserTestLab:
+    """This test's processes, as the lab controller sees them (`make run`'s are
+    `controller.LabProcesses`): the services and the broker's nodes."""
+
+    def __init__(self, system: RunningSystem):
+        self.system = system
+
+    def processes(self):
+        return [{"name": name, "kind": "nats" if name in NODES else "service",
+                 "service": name.split("-")[0], "running": self.system.running(name)}
+                for name in (*NODES, *SERVICE_NAMES)]
+
+    def act(self, name, action):
+        if action == "start":
+            if not self.system.running(name):
+                (self.system.start_node if name in NODES else self.system.start_service)(name)
+            return
+        self.system.procs.kill(name, signal.SIGKILL if action == "kill" else signal.SIGTERM)
+
+    def set_knobs(self, changes):
+        controller.put_knobs(self.system.urls["moderation"], changes)
+
+    def poison(self):
+        done = subprocess.run([str(SERVICES / "poison")], capture_output=True, text=True, timeout=20,
+                              env={**os.environ, "NATS_URL": self.system.nats_url})
+        return (done.stdout or done.stderr).strip()

@@ -206,7 +206,8 @@ pub async fn on_event(
 }
 
 /// Publishes the decision — after the workshop knobs have had their say (a delay, a
-/// simulated transient failure). A failure is retried by the consumer loop.
+/// simulated transient failure), and stamped with the time it is published, so that a slow
+/// moderator's decision says when it was made. A failure is retried by the consumer loop.
 pub async fn interpret(
     decision: Option<Event>,
     delivery: Delivery,
@@ -219,6 +220,7 @@ pub async fn interpret(
     if let Err(reason) = simulate_human(knobs, delivery).await {
         return Outcome::Retry { reason };
     }
+    let decision = decision.stamped_now();
     match publisher.publish(&decision).await {
         Ok(stored) => {
             tracing::info!(event_id = %decision.id, correlation_id = %decision.correlationid,

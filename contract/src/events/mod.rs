@@ -214,6 +214,13 @@ impl Event {
         self
     }
 
+    /// The same event, stamped with the time now: for an effect decided only after a wait
+    /// (a slow moderator), whose time must say when it was decided, not when work began.
+    pub fn stamped_now(mut self) -> Event {
+        self.time = Utc::now();
+        self
+    }
+
     /// An event caused by `cause`: its id is derived from the cause's id (so a redelivered
     /// cause yields the same id, which JetStream deduplicates) and it joins the cause's chain.
     pub fn caused_by(cause: &Event, body: EventBody) -> Event {

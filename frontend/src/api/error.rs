@@ -27,6 +27,14 @@ pub enum Call {
     RetryDeadLetter,
     /// `POST {query}/deadletters/retry-all`
     RetryAll,
+    /// `GET {lab}/lab`: the processes and the scenarios
+    LabState,
+    /// `POST {lab}/lab/processes/{name}/{action}` or `/lab/scenarios/{id}`
+    LabAction,
+    /// `GET`/`PUT {moderation}/knobs`
+    Knobs,
+    /// `GET {moderation}/waiting`, `POST {moderation}/waiting/{id}/decision`
+    Moderate,
 }
 
 impl Call {
@@ -36,6 +44,8 @@ impl Call {
             Call::CreatePost => "posts",
             Call::CreateComment => "comments",
             Call::Timeline | Call::RetryDeadLetter | Call::RetryAll => "query",
+            Call::LabState | Call::LabAction => "lab controller",
+            Call::Knobs | Call::Moderate => "moderation",
         }
     }
 }
@@ -190,6 +200,7 @@ impl fmt::Display for ApiError {
             Call::CreatePost | Call::CreateComment => self.write_text(),
             Call::Timeline => self.timeline_text(),
             Call::RetryDeadLetter | Call::RetryAll => self.retry_text(),
+            Call::LabState | Call::LabAction | Call::Knobs | Call::Moderate => self.plain(),
         };
         f.write_str(&text)
     }

@@ -3,6 +3,7 @@
 //! new-post form and the posts) and the recovery lab's System view.
 
 use crate::components::banner::{LinkStatus, ReadSideBanner};
+use crate::components::moderator::ModeratorPage;
 use crate::components::nav::{current_page, Page, PageLinks};
 use crate::components::posts::{NewPost, PostList};
 use crate::components::system::SystemPage;
@@ -29,7 +30,7 @@ pub fn App() -> impl IntoView {
     // The header's status speaks for the view on screen.
     let shown_link = Signal::derive(move || match page.get() {
         Page::Posts => posts.link.get(),
-        Page::System => system.link.get(),
+        Page::System | Page::Moderator => system.link.get(),
     });
     view! {
         <header class="site-header">
@@ -82,6 +83,9 @@ fn Content(config: Config) -> impl IntoView {
         </div>
         <div id="system-view" hidden=move || page.get() != Page::System>
             <SystemPage />
+        </div>
+        <div id="moderator-view" hidden=move || page.get() != Page::Moderator>
+            <ModeratorPage />
         </div>
     }
 }

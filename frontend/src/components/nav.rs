@@ -1,5 +1,5 @@
-//! The two views — the blog itself and the recovery lab's System view — and the header
-//! links between them.
+//! The views — the blog itself, the recovery lab's System view, and the Moderator page of
+//! human moderation — and the header links between them.
 //!
 //! The view is named in the URL's fragment (`#posts`, `#system`): plain links, so they
 //! work with the keyboard and a screen reader as any link does, the browser's back button
@@ -15,6 +15,8 @@ use wasm_bindgen::JsCast;
 pub enum Page {
     Posts,
     System,
+    /// The comments waiting for a person (human moderation).
+    Moderator,
 }
 
 impl Page {
@@ -22,6 +24,7 @@ impl Page {
     pub fn from_hash(hash: &str) -> Page {
         match hash.trim_start_matches('#') {
             "system" => Page::System,
+            "moderator" => Page::Moderator,
             _ => Page::Posts,
         }
     }
@@ -30,6 +33,7 @@ impl Page {
         match self {
             Page::Posts => "#posts",
             Page::System => "#system",
+            Page::Moderator => "#moderator",
         }
     }
 
@@ -39,6 +43,7 @@ impl Page {
         match self {
             Page::Posts => "new-post-heading",
             Page::System => "system-heading",
+            Page::Moderator => "moderator-heading",
         }
     }
 }
@@ -80,6 +85,7 @@ pub fn PageLinks() -> impl IntoView {
         <nav class="page-links" aria-label="Views">
             {link(Page::Posts, "Posts")}
             {link(Page::System, "System")}
+            {link(Page::Moderator, "Moderator")}
         </nav>
     }
 }
@@ -96,5 +102,6 @@ mod tests {
         assert_eq!(Page::from_hash(""), Page::Posts);
         assert_eq!(Page::from_hash("#nonsense"), Page::Posts);
         assert_eq!(Page::from_hash(Page::System.href()), Page::System);
+        assert_eq!(Page::from_hash(Page::Moderator.href()), Page::Moderator);
     }
 }

@@ -6,6 +6,7 @@
 //! few comments, and moderation turns red while `COMMENTS / moderation`'s pending count
 //! grows; `make start SERVICE=moderation`, and it turns green and the count drains to zero.
 
+use crate::components::console::LabConsole;
 use crate::components::dead_letters::DeadLetterList;
 use crate::context::SystemFeed;
 use crate::live::Link;
@@ -29,10 +30,11 @@ pub fn SystemPage() -> impl IntoView {
             <h2 id="system-heading" tabindex="-1">"System"</h2>
             <p class="lede">
                 "What the system is doing, live: query pings every service and asks JetStream \
-                 about every stream once a second. Kill a service (" <code>"make kill SERVICE=moderation"</code>
+                 about every stream once a second. Kill a service (its Kill button below, or " <code>"make kill SERVICE=moderation"</code>
                 "), write some comments, and watch the backlog grow; start it again and watch it drain."
             </p>
             <SystemBanner />
+            <LabConsole />
             <Show
                 when=move || looked.get()
                 fallback=move || view! { <p id="system-empty" class="empty">{waiting_text}</p> }

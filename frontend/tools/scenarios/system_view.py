@@ -39,8 +39,12 @@ def the_system_view_opens_with_the_keyboard_and_shows_every_service_up(w: World)
 
 
 def a_killed_moderation_is_shown_down(w: World):
-    """with moderation killed (SIGKILL) the System view shows it down"""
-    w.system.procs.kill("moderation")  # SIGKILL: a crash
+    """with moderation killed by the console's Kill button (SIGKILL) the System view shows it down"""
+    wait_until("the console's moderation row, running",
+               lambda: w.page.console()["processes"].get("moderation", {}).get("kill"), 10)
+    w.browser.click('li.process[data-process="moderation"] button.kill')  # SIGKILL: a crash
+    wait_until("the console's moderation row, stopped",
+               lambda: w.page.console()["processes"]["moderation"]["start"], 10)
     wait_until("moderation shown down", lambda: w.page.system()["services"]["moderation"]["state"] == "down", 15)
     others = w.page.system()["services"]
     assert all(others[n]["state"] == "up" for n in ("posts", "comments", "query")), f"services: {others}"
@@ -77,8 +81,9 @@ def a_comment_written_meanwhile_waits_in_the_backlog(w: World):
 
 
 def moderation_back_drains_the_backlog_and_approves_the_comment(w: World):
-    """with moderation back it is up, the backlog drains to 0 and the comment is approved"""
-    w.system.start_service("moderation")
+    """with moderation started by the console's Start button it is up, the backlog drains to 0 and the comment is approved"""
+    w.page.show("system")
+    w.browser.click('li.process[data-process="moderation"] button.start')
 
     def drained():
         now = w.page.system()

@@ -15,6 +15,8 @@ ORANGE = "I love orange juice"  # moderation rejects comments that mention orang
 DURING_QUERY_OUTAGE = "Written while query is down"
 WHILE_MODERATION_DOWN = "Written while moderation is down"
 WHILE_NODE_DOWN = "Written while a broker node is down"
+DECIDED_BY_A_PERSON = "Judged by a person, not a rule"
+MODERATED_SLOWLY = "Moderated by a slow moderator"
 MODERATED_AFTER_RETRIES = ["Moderated only after a retry", "Moderated after Retry all"]
 REJECTED_TEXT = "This comment has been rejected"
 
