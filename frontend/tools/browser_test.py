@@ -48,6 +48,7 @@ SCENARIOS = [
     console.a_slower_moderation_shows_in_the_timeline_and_the_defaults_come_back,
     dead_letters.failing_moderation_makes_dead_letters_that_say_so,
     dead_letters.retry_and_retry_all_put_them_back_and_stay_disabled,
+    console.a_poison_message_from_the_scenario_list_becomes_a_dead_letter,
     system_view.a_killed_broker_node_is_shown_down_while_the_blog_goes_on,
     system_view.without_query_the_system_view_says_what_it_cannot_know,
 ]

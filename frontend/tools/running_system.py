@@ -39,7 +39,7 @@ NODES = ("nats-1", "nats-2", "nats-3")
 
 def missing_pieces() -> list[Path]:
     """What must be built before the test can run (scripts/frontend.sh test builds it)."""
-    needed = [NATS_SERVER, *(SERVICES / s for s in (*SERVICE_NAMES, "provision")), DIST / "index.html"]
+    needed = [NATS_SERVER, *(SERVICES / s for s in (*SERVICE_NAMES, "provision", "poison")), DIST / "index.html"]
     return [path for path in needed if not Path(path).exists()]
 
 

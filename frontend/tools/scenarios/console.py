@@ -81,3 +81,17 @@ def a_slower_moderation_shows_in_the_timeline_and_the_defaults_come_back(w: Worl
                        and "start-up defaults" in (k["origin"] or "") and k, 10)
     assert knobs["delay"] == "0" and not knobs["manual"], f"the form: {knobs}"
     w.page.show("posts")  # where the story goes on
+
+
+def a_poison_message_from_the_scenario_list_becomes_a_dead_letter(w: World):
+    """the scenario "A poison message arrives" (one click) puts a message that is not an event in COMMENTS, and its consumers give it up as dead letters"""
+    w.page.show("system")
+    before = {d["id"] for d in w.page.system()["deadLetters"]}
+    w.browser.click('li.scenario[data-scenario="poison"] button')
+
+    def poisoned():
+        new = [d for d in w.page.system()["deadLetters"] if d["id"] not in before and "poison-" in d["text"]]
+        return new and new
+    letters = wait_until("dead letters for the poison message", poisoned, 30)
+    assert all("Terminated" in d["text"] for d in letters), [d["text"] for d in letters]
+    print(f"     dead letters for the poison message: {len(letters)}; the first: {letters[0]['text'].splitlines()[0]!r}")
