@@ -20,7 +20,8 @@ The package, one module per job:
 - `settings`: folders, ports, users and passwords, the table of processes (one nats-server or
   a cluster of three, each service's instances).
 - `processes`: pid files, starting, signalling, stopping; the taken-port guard.
-- `run`: `make run` — start everything and follow the logs.
+- `run`: `make run` — start everything, serve the lab controller, follow the logs.
+- `controller`: the lab controller, the web page's Kill/Stop/Start and scenarios.
 - `status`: `make status`.
 - `reset`: `make reset`, and the guards that keep it from wiping a store in use.
 """
