@@ -3,11 +3,11 @@
 #
 #   scripts/frontend.sh tools [test]
 #                               install what is missing (quick when all is there): the wasm
-#                               target, trunk, wasm-bindgen-cli matching Cargo.lock and
-#                               wasm-opt (npm binaryen); with `test`, also what the browser
-#                               test needs (Chromium and its driver), which `test` installs
-#                               by itself anyway
-#   scripts/frontend.sh build   release build into frontend/dist; prints the wasm's size
+#                               target, wasm-bindgen-cli matching Cargo.lock and wasm-opt (npm
+#                               binaryen); with `test`, also what the browser test needs
+#                               (Chromium and its driver), which `test` installs by itself anyway
+#   scripts/frontend.sh build   release build into frontend/dist (frontend/tools/build.py: cargo,
+#                               wasm-bindgen, wasm-opt, hashed names); prints the wasm's size
 #   scripts/frontend.sh serve   serve frontend/dist on ${FRONTEND_HOST:-127.0.0.1}:${FRONTEND_PORT:-3000}
 #                               in the foreground; /config.json comes from POSTS_URL,
 #                               COMMENTS_URL and QUERY_URL when set
@@ -15,16 +15,18 @@
 #                               through headless Chromium (frontend/tools/browser_test.py)
 #
 # Versions are pinned where it matters (the design contract, "Tool versions"):
-# trunk 0.21.14 (newer ones need a newer rustc), wasm-bindgen-cli equal to the
-# wasm-bindgen in Cargo.lock (trunk refuses anything else), and wasm-opt from the npm
-# package binaryen@132 (Debian's wasm-opt 108 produces a wasm that fails in the browser).
+# wasm-bindgen-cli equal to the wasm-bindgen in Cargo.lock (the glue and the library must
+# match), and wasm-opt from the npm package binaryen@132 (Debian's wasm-opt 108 produces a
+# wasm that fails in the browser). trunk is not needed: build.py takes trunk's release steps
+# itself, which saves a first run the 5 minutes trunk's install from source takes.
+# (frontend/index.html and Trunk.toml still work with `trunk serve`, for those who want its
+# live reload: `cargo install trunk --locked --version 0.21.14`.)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
-TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
-# Our wasm-opt first, so trunk never picks up another one.
+# Our wasm-opt first, so no other one is picked up.
 export PATH="$TOOLS/binaryen/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 say() { printf 'frontend: %s\n' "$*" >&2; }
@@ -42,11 +44,6 @@ build_tools() {
     if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
         say "adding the wasm32-unknown-unknown target"
         rustup target add wasm32-unknown-unknown
-    fi
-
-    if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
-        say "installing trunk $TRUNK_VERSION (about 7 minutes on 2 cores)"
-        cargo install trunk --locked --version "$TRUNK_VERSION"
     fi
 
     local wbg
@@ -79,15 +76,7 @@ test_tools() {
 
 build() {
     build_tools
-    cd "$ROOT/frontend"
-    trunk build --release
-    local wasm
-    wasm="$(ls -t dist/*.wasm | head -n1)"
-    local bytes gz
-    bytes="$(stat -c %s "$wasm")"
-    gz="$(gzip -9 -c "$wasm" | wc -c)"
-    say "$(printf 'wasm after wasm-opt: %s, %d bytes (%d KiB); gzip -9: %d KiB' \
-        "frontend/$wasm" "$bytes" $((bytes / 1024)) $((gz / 1024)))"
+    python3 "$ROOT/frontend/tools/build.py"
 }
 
 case "${1:-}" in
@@ -95,7 +84,7 @@ case "${1:-}" in
         build_tools
         # `make run` needs no browser; only the test does, so only it pays for one.
         if [ "${2:-}" = test ]; then test_tools; fi
-        say "tools ready: $(trunk --version), $(wasm-bindgen --version), $(wasm-opt --version)"
+        say "tools ready: $(wasm-bindgen --version), $(wasm-opt --version)"
         ;;
     build)
         build

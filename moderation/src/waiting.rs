@@ -14,7 +14,7 @@
 //! 3. **delete** the entry.
 //!
 //! A crash between the steps leaves a claimed entry behind; [`settle`], which every
-//! instance runs, publishes and deletes such entries. It also decides by the rule every
+//! instance runs every few seconds, publishes and deletes such entries. It also decides by the rule every
 //! entry still waiting once the `manual` knob is off again, so switching back to automatic
 //! empties the queue.
 
@@ -165,13 +165,17 @@ fn decision(created: &Event, comment: &CommentCreated, status: CommentStatus) ->
     )
 }
 
-/// Every second until `shutdown`: finishes claimed entries (a crash between claim and
+/// How often each instance looks for waiting work to finish: the waiting list is for people,
+/// so a few seconds is soon enough, and each look costs the broker a short-lived consumer.
+const SETTLE_EVERY: Duration = Duration::from_secs(3);
+
+/// Every few seconds until `shutdown`: finishes claimed entries (a crash between claim and
 /// delete), and — while the `manual` knob is off — decides by the rule what still waits.
 pub async fn settle(publisher: Publisher, live: Live, shutdown: CancellationToken) {
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = tokio::time::sleep(SETTLE_EVERY) => {}
         }
         if let Err(error) = settle_once(&publisher, &live).await {
             tracing::debug!(%error, "cannot settle the waiting comments yet");
@@ -181,6 +185,10 @@ pub async fn settle(publisher: Publisher, live: Live, shutdown: CancellationToke
 
 async fn settle_once(publisher: &Publisher, live: &Live) -> anyhow::Result<()> {
     let bucket = bucket(publisher.jetstream()).await?;
+    // A bucket that never held anything (human moderation never used) needs no look.
+    if bucket.status().await?.values() == 0 {
+        return Ok(());
+    }
     for (mut entry, revision) in entries(&bucket).await? {
         let Some(id) = comment_id(&entry.created) else {
             continue;

@@ -74,6 +74,9 @@ pub async fn measure(system: &System, plan: &Plan) -> anyhow::Result<Latency> {
                 Err(error) => {
                     errors += 1;
                     eprintln!("  moderation latency: {error:#}");
+                    // A fresh page: a connection left idle while this sample waited may have
+                    // been closed by the server, and must not fail every sample after it.
+                    page = Page::open(system).await?;
                 }
             }
         }
