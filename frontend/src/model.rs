@@ -15,7 +15,8 @@
 //! The recovery lab's data lives beside it: [`system`] (query's `/system` view: services,
 //! streams, backlogs, dead letters), [`redrive`] (a dead letter's automatic retries, and
 //! what a comment whose moderation gave up says), [`timeline`] (one comment's event
-//! history) and [`time`] (how times and durations are written on the page). And
+//! history), [`tape`] (a stream's messages with the consumers' cursors among them) and
+//! [`time`] (how times and durations are written on the page). And
 //! [`submit_key`]: one idempotency key per submit, reused when that submit is retried.
 
 pub mod board;
@@ -23,6 +24,7 @@ pub mod health;
 pub mod redrive;
 pub mod submit_key;
 pub mod system;
+pub mod tape;
 pub mod time;
 pub mod timeline;
 

@@ -23,7 +23,7 @@ import sys
 from browser_kit import CheckFailed
 from page_kit import Page
 from running_system import DIST, ROOT, RunningSystem, missing_pieces
-from scenarios import blog, console, dead_letters, outages, system_view
+from scenarios import blog, console, dead_letters, outages, streams, system_view
 from scenarios.world import World
 
 OUTPUT = ROOT / "frontend" / "test-output"
@@ -41,8 +41,11 @@ SCENARIOS = [
     system_view.the_system_view_opens_with_the_keyboard_and_shows_every_service_up,
     system_view.a_killed_moderation_is_shown_down,
     system_view.a_comment_written_meanwhile_waits_in_the_backlog,
+    streams.the_waiting_comment_is_on_the_tape_after_moderations_cursor,
     system_view.moderation_back_drains_the_backlog_and_approves_the_comment,
+    streams.the_tapes_cursor_reaches_the_end_once_moderation_is_back,
     system_view.the_open_timeline_fills_in_by_itself,
+    streams.a_timeline_hop_links_to_its_message_on_the_tape,
     # The lab console (issue 13): knobs and human moderation from the page.
     console.a_person_decides_on_the_moderator_page,
     console.a_slower_moderation_shows_in_the_timeline_and_the_defaults_come_back,

@@ -90,6 +90,32 @@ return {
     id: w.dataset.commentId, text: w.querySelector('.waiting-text').innerText })),
 };"""
 
+# The Streams page: the tape as drawn, top to bottom — the cursors above the rows, then
+# each message row followed by the cursors drawn after it.
+STREAMS_STATE = """
+const view = document.getElementById('streams-view');
+const cursor = c => ({ kind: 'cursor', consumer: c.dataset.consumer, acked: +c.dataset.acked,
+                       pending: +c.dataset.pending, text: c.innerText });
+const above = Array.from(document.querySelectorAll('#streams-view section > p.cursor')).map(cursor);
+const rows = Array.from(document.querySelectorAll('#streams-view ol.tape > li.tape-row')).flatMap(li => {
+  const details = li.querySelector('details');
+  return [{ kind: 'message', seq: +li.dataset.seq, type: li.dataset.type,
+            summary: li.querySelector('.tape-summary').innerText,
+            waiting: li.classList.contains('waiting'),
+            waitingText: li.querySelector('.tape-waiting').innerText,
+            open: details.open, body: details.open ? li.querySelector('pre').innerText : null },
+          ...Array.from(li.querySelectorAll('p.cursor')).map(cursor)];
+});
+const focused = document.activeElement && document.activeElement.closest('li.tape-row');
+return {
+  shown: !!view && !view.hidden,
+  hash: location.hash,
+  tab: (document.querySelector('a.stream-tab[aria-current="page"]') || {}).innerText || null,
+  ends: (document.querySelector('.tape-ends') || {}).innerText || null,
+  focusedSeq: focused ? +focused.dataset.seq : null,
+  lines: above.concat(rows),
+};"""
+
 # Records every request's Idempotency-Key (the app's fetches go through window.fetch).
 RECORD_KEYS = """
 window.__writes = [];
@@ -154,6 +180,10 @@ class Page:
     def moderator(self) -> dict:
         """The Moderator page."""
         return self.browser.js(MODERATOR_STATE)
+
+    def streams(self) -> dict:
+        """The Streams page: the tape with the consumers' cursors on it."""
+        return self.browser.js(STREAMS_STATE)
 
     def timeline(self, comment_id: str) -> dict | None:
         """One comment's open timeline, or None when it is closed."""

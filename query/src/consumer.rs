@@ -74,17 +74,24 @@ pub async fn follow_into(
     // The projection cannot fail and is rebuilt on every start anyway: ack in batches.
     let mut durable = Durable::new(stream, &name, None).with_batched_acks(ACK_EVERY);
     durable.config.inactive_threshold = FORGET_AFTER;
-    consume(js, durable, Some(progress), shutdown, |event, _delivery| {
-        std::future::ready(on_event(&event, &model, &changes))
+    consume(js, durable, Some(progress), shutdown, |event, delivery| {
+        let stored_at = (stream, delivery.stream_sequence);
+        std::future::ready(on_event(&event, stored_at, &model, &changes))
     })
     .await
 }
 
-/// One event: folded into the model; the post it changed, if any, announced.
-fn on_event(event: &Event, model: &RwLock<ReadModel>, changes: &Changes) -> Outcome {
+/// One event, stored at `stored_at`: folded into the model; the post it changed, if any,
+/// announced.
+fn on_event(
+    event: &Event,
+    stored_at: (StreamDef, u64),
+    model: &RwLock<ReadModel>,
+    changes: &Changes,
+) -> Outcome {
     // Announced under the same write lock, so live clients see changes in stream order.
     let mut model = model.write();
-    if let Some(post) = model.apply(event) {
+    if let Some(post) = model.apply_stored(event, Some(stored_at)) {
         changes.announce(&model, post);
     }
     Outcome::Done

@@ -21,6 +21,7 @@
 //!   which want a JSON body and refuse a foreign `Origin`.
 //! - [`system`]: the live system view of `GET /system` — services up, stream sizes,
 //!   consumer backlogs, dead letters.
+//! - [`tape`]: the Streams page's tape — a stream's messages, a page at a time, by sequence.
 //! - [`ping`]: who is up, asked through the NATS services API (`$SRV.PING`).
 //! - [`timeline`]: each comment's event history, hop by hop.
 //! - [`projection`]: the read model — a pure fold of events that reaches the same state
@@ -48,6 +49,7 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod system;
+pub mod tape;
 pub mod timeline;
 
 pub use config::Settings;

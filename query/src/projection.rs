@@ -13,7 +13,8 @@
 
 use crate::timeline::{TimelineView, Timelines};
 use bus::{
-    CommentCreated, CommentId, CommentStatus, CommentUpdated, Event, EventBody, PostCreated, PostId,
+    CommentCreated, CommentId, CommentStatus, CommentUpdated, Event, EventBody, PostCreated,
+    PostId, StreamDef,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -42,8 +43,23 @@ impl ReadModel {
     /// Applies one event. Returns the post whose view changed, if any (a duplicate or an
     /// outdated update changes nothing).
     pub fn apply(&mut self, event: &Event) -> Option<PostId> {
-        self.timelines
-            .record(event.id, event.time, event.correlationid, &event.body);
+        self.apply_stored(event, None)
+    }
+
+    /// [`ReadModel::apply`], knowing where the event is stored (its stream and sequence),
+    /// which its timeline hop links to.
+    pub fn apply_stored(
+        &mut self,
+        event: &Event,
+        stored_at: Option<(StreamDef, u64)>,
+    ) -> Option<PostId> {
+        self.timelines.record(
+            event.id,
+            event.time,
+            event.correlationid,
+            &event.body,
+            stored_at,
+        );
         match &event.body {
             EventBody::PostCreated(PostCreated { id, title }) => {
                 let is_new = !self.titles.contains_key(id);

@@ -4,7 +4,7 @@ use crate::live;
 use crate::projection::PostView;
 use crate::state::AppState;
 use crate::timeline::TimelineView;
-use axum::extract::State;
+use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -23,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .route("/posts/events", get(live::events))
         .route("/system", get(system))
         .route("/system/events", get(live::system_events))
+        .route("/streams/{name}/messages", get(tape))
         .merge(crate::dead_letter_routes::routes(
             web::cors::allowed_origins(),
         ));
@@ -61,4 +62,24 @@ async fn system(State(app): State<AppState>) -> Result<impl IntoResponse, ApiErr
         ));
     }
     Ok(([(header::CONTENT_TYPE, "application/json")], json))
+}
+
+/// One page of a stream's tape (`?before=` or `?from=` a sequence, `?limit=`): see
+/// [`crate::tape`]. Only the streams the system view shows have a tape.
+async fn tape(
+    State(app): State<AppState>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<crate::tape::TapePage>, ApiError> {
+    let shown = crate::system::streams_shown();
+    if !shown.contains(&name.as_str()) {
+        return Err(ApiError::not_found(format!(
+            "no stream {name:?} on the tape; there are {}",
+            shown.join(", ")
+        )));
+    }
+    let (window, limit) = crate::tape::parse_query(query.as_deref())?;
+    crate::tape::page(&app.js, &name, window, limit)
+        .await
+        .map(Json)
 }

@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 
 /// The streams shown: every event stream of the contract, the partitioned work streams,
 /// and the dead letters.
-fn streams_shown() -> Vec<&'static str> {
+pub fn streams_shown() -> Vec<&'static str> {
     let events = StreamDef::ALL.iter().map(|stream| stream.name());
     let work = bus::partitions::ALL.iter().map(|work| work.name);
     events.chain(work).chain([DEAD_LETTERS]).collect()
@@ -97,7 +97,9 @@ fn nodes_of(streams: &[StreamView]) -> Vec<NodeView> {
 async fn stream_view(js: &jetstream::Context, name: &str) -> Option<StreamView> {
     // `get_stream` already fetched the stream's info: no second request for it.
     let stream = js.get_stream(name).await.ok()?;
-    let messages = stream.cached_info().state.messages;
+    let state = &stream.cached_info().state;
+    let (messages, first_seq, last_seq) =
+        (state.messages, state.first_sequence, state.last_sequence);
     let mut consumers = Vec::new();
     let mut infos = stream.consumers();
     while let Some(Ok(info)) = infos.next().await {
@@ -110,6 +112,9 @@ async fn stream_view(js: &jetstream::Context, name: &str) -> Option<StreamView> 
             pending: info.num_pending,
             ack_pending: info.num_ack_pending as u64,
             redelivered: info.num_redelivered as u64,
+            delivered_seq: info.delivered.stream_sequence,
+            ack_floor_seq: info.ack_floor.stream_sequence,
+            filters: filters_of(&info.config),
         });
     }
     consumers.sort_by(|a, b| a.name.cmp(&b.name));
@@ -134,9 +139,19 @@ async fn stream_view(js: &jetstream::Context, name: &str) -> Option<StreamView> 
     Some(StreamView {
         name: name.to_owned(),
         messages,
+        first_seq,
+        last_seq,
         consumers,
         cluster,
     })
+}
+
+/// The subjects a consumer reads: its one filter, or its several (none: everything).
+fn filters_of(config: &jetstream::consumer::Config) -> Vec<String> {
+    let one = Some(config.filter_subject.clone()).filter(|f| !f.is_empty());
+    one.into_iter()
+        .chain(config.filter_subjects.iter().cloned())
+        .collect()
 }
 
 /// Looks every second until `shutdown`, sending the JSON when it changes.

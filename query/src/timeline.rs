@@ -2,7 +2,7 @@
 //! long each hop took — `CommentCreated → CommentModerated +3 ms → CommentUpdated +1 ms`.
 //! The correlation id ties the chain to the user request that started it.
 
-use bus::{CommentId, CorrelationId, EventBody, EventId};
+use bus::{CommentId, CorrelationId, EventBody, EventId, StreamDef};
 use chrono::{DateTime, Utc};
 use contract::EventType;
 use std::collections::HashMap;
@@ -13,6 +13,8 @@ struct Hop {
     event_type: &'static str,
     event_id: EventId,
     time: DateTime<Utc>,
+    /// Where it is stored, once a delivery has said (for the link to the Streams page).
+    stored_at: Option<(StreamDef, u64)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -28,16 +30,18 @@ pub struct Timelines {
 }
 
 /// The view's shapes, from the wire contract.
-pub use contract::views::{HopView, TimelineView};
+pub use contract::views::{HopView, StoredAt, TimelineView};
 
 impl Timelines {
-    /// Records a comment event; returns false for other events and for ones already known.
+    /// Records a comment event, stored at `stored_at` if known; returns false for other
+    /// events and for ones already known.
     pub fn record(
         &mut self,
         id: EventId,
         time: DateTime<Utc>,
         correlation: CorrelationId,
         body: &EventBody,
+        stored_at: Option<(StreamDef, u64)>,
     ) -> bool {
         let comment = match body {
             EventBody::CommentCreated(c) => c.id,
@@ -46,13 +50,17 @@ impl Timelines {
             EventBody::PostCreated(_) => return false,
         };
         let history = self.by_comment.entry(comment).or_default();
-        if history.hops.iter().any(|hop| hop.event_id == id) {
+        if let Some(known) = history.hops.iter_mut().find(|hop| hop.event_id == id) {
+            // A redelivery of an event re-published (a dead letter retried) names its first
+            // copy's place or the newer one; either is a true link, so the first is kept.
+            known.stored_at = known.stored_at.or(stored_at);
             return false;
         }
         let hop = Hop {
             event_type: body.type_name(),
             event_id: id,
             time,
+            stored_at,
         };
         // Keep time order whatever the arrival order (ties: by id, so it is deterministic).
         let at = history
@@ -82,6 +90,10 @@ impl Timelines {
                     event_id: hop.event_id,
                     time: hop.time,
                     since_previous_ms,
+                    stored_at: hop.stored_at.map(|(stream, seq)| StoredAt {
+                        stream: stream.name().to_owned(),
+                        seq,
+                    }),
                 }
             })
             .collect();
@@ -136,18 +148,27 @@ mod tests {
             moderated_id,
             start + Duration::milliseconds(3),
             correlation,
-            &moderated
+            &moderated,
+            None
         ));
         assert!(!timelines.record(
             moderated_id,
             start + Duration::milliseconds(3),
             correlation,
-            &moderated
+            &moderated,
+            Some((StreamDef::Moderation, 7))
         ));
-        assert!(timelines.record(EventId::new(), start, correlation, &created));
+        assert!(timelines.record(EventId::new(), start, correlation, &created, None));
         let view = timelines.view(comment).expect("a timeline");
         assert_eq!(view.summary, "CommentCreated → CommentModerated +3 ms");
         assert_eq!(view.events[1].source, "moderation");
         assert_eq!(view.correlation_id, Some(correlation));
+        let stored = view.events[1].stored_at.as_ref();
+        assert_eq!(
+            stored.map(|s| (s.stream.as_str(), s.seq)),
+            Some(("MODERATION", 7)),
+            "the redelivery said where it is stored"
+        );
+        assert_eq!(view.events[0].stored_at, None);
     }
 }

@@ -178,6 +178,12 @@ pub struct ServiceView {
 pub struct StreamView {
     pub name: String,
     pub messages: u64,
+    /// The sequence of the oldest and of the newest message it holds (0 when empty): the
+    /// two ends of its tape on the Streams page.
+    #[serde(default)]
+    pub first_seq: u64,
+    #[serde(default)]
+    pub last_seq: u64,
     /// Durable consumers only, by name.
     #[serde(default)]
     pub consumers: Vec<ConsumerView>,
@@ -238,6 +244,16 @@ pub struct ConsumerView {
     pub ack_pending: u64,
     /// Delivered more than once.
     pub redelivered: u64,
+    /// Its two cursors on the stream's tape: the last stream sequence delivered to it, and
+    /// the acknowledgement floor (every message up to it is acknowledged).
+    #[serde(default)]
+    pub delivered_seq: u64,
+    #[serde(default)]
+    pub ack_floor_seq: u64,
+    /// The subjects it reads (none: the whole stream); a message on another subject is
+    /// never pending for it.
+    #[serde(default)]
+    pub filters: Vec<String>,
 }
 
 // ---- Timelines: `GET /comments/{id}/timeline` ----
@@ -267,6 +283,46 @@ pub struct HopView {
     /// Milliseconds since the previous event of this comment (absent for the first).
     #[serde(default)]
     pub since_previous_ms: Option<i64>,
+    /// Where the event is stored, for a link to it on the Streams page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored_at: Option<StoredAt>,
+}
+
+/// A message's place: its stream and its sequence in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredAt {
+    pub stream: String,
+    pub seq: u64,
+}
+
+// ---- The tape: `GET /streams/{name}/messages` ----
+
+/// One page of a stream's messages, oldest first, and the stream's ends when it was read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TapePage {
+    pub stream: String,
+    pub first_seq: u64,
+    pub last_seq: u64,
+    pub messages: Vec<TapeMessage>,
+}
+
+/// One stored message, whole: for an event, `body` is its CloudEvent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TapeMessage {
+    pub seq: u64,
+    pub time: DateTime<Utc>,
+    pub subject: String,
+    /// The event's type, when the message is an event (dead-letter records are not).
+    #[serde(default)]
+    pub event_type: Option<String>,
+    /// A few words for the row: a title, a comment's words and status.
+    #[serde(default)]
+    pub summary: String,
+    /// The payload as JSON, or as a string when it is not JSON.
+    pub body: serde_json::Value,
 }
 
 #[cfg(test)]

@@ -15,11 +15,16 @@ fn a_system_view_round_trips_and_tolerates_what_a_reader_does_not_know() {
         streams: vec![StreamView {
             name: "COMMENTS".into(),
             messages: 9,
+            first_seq: 1,
+            last_seq: 9,
             consumers: vec![ConsumerView {
                 name: "moderation".into(),
                 pending: 4,
                 ack_pending: 1,
                 redelivered: 0,
+                delivered_seq: 5,
+                ack_floor_seq: 4,
+                filters: vec!["comments.CommentCreated.>".into()],
             }],
             cluster: Some(StreamCluster {
                 leader: Some("nats-1".into()),
@@ -56,6 +61,8 @@ fn a_system_view_round_trips_and_tolerates_what_a_reader_does_not_know() {
     assert_eq!(json["deadLetters"][0]["cause"], "maxDeliveries");
     assert_eq!(json["deadLetters"][0]["redrive"]["state"], "manual");
     assert_eq!(json["streams"][0]["consumers"][0]["ackPending"], 1);
+    assert_eq!(json["streams"][0]["consumers"][0]["ackFloorSeq"], 4);
+    assert_eq!(json["streams"][0]["lastSeq"], 9);
     assert_eq!(serde_json::from_value::<SystemView>(json).ok(), Some(view));
 
     let newer = json!({"brokerConnected": true, "somethingNew": 1,
@@ -122,4 +129,25 @@ fn a_replica_seems_up_when_current_or_heard_from_lately() {
         !replica(true, true, 10).seems_up(),
         "the group says offline"
     );
+}
+
+#[test]
+fn a_tape_page_carries_each_message_whole() {
+    let page = TapePage {
+        stream: "COMMENTS".into(),
+        first_seq: 1,
+        last_seq: 2,
+        messages: vec![TapeMessage {
+            seq: 2,
+            time: "2026-12-01T10:00:00Z".parse().expect("a time"),
+            subject: "comments.CommentCreated.x".into(),
+            event_type: Some("CommentCreated".into()),
+            summary: "\u{201c}hi\u{201d} pending".into(),
+            body: json!({"type": "CommentCreated", "data": {"content": "hi"}}),
+        }],
+    };
+    let json = serde_json::to_value(&page).expect("serializes");
+    assert_eq!(json["messages"][0]["eventType"], "CommentCreated");
+    assert_eq!(json["messages"][0]["body"]["data"]["content"], "hi");
+    assert_eq!(serde_json::from_value::<TapePage>(json).ok(), Some(page));
 }

@@ -31,6 +31,8 @@ pub enum Call {
     LabState,
     /// `POST {lab}/lab/processes/{name}/{action}` or `/lab/scenarios/{id}`
     LabAction,
+    /// `GET {query}/streams/{name}/messages`: a page of a stream's tape
+    Tape,
     /// `GET`/`PUT {moderation}/knobs`
     Knobs,
     /// `GET {moderation}/waiting`, `POST {moderation}/waiting/{id}/decision`
@@ -43,7 +45,7 @@ impl Call {
         match self {
             Call::CreatePost => "posts",
             Call::CreateComment => "comments",
-            Call::Timeline | Call::RetryDeadLetter | Call::RetryAll => "query",
+            Call::Timeline | Call::Tape | Call::RetryDeadLetter | Call::RetryAll => "query",
             Call::LabState | Call::LabAction => "lab controller",
             Call::Knobs | Call::Moderate => "moderation",
         }
@@ -200,7 +202,9 @@ impl fmt::Display for ApiError {
             Call::CreatePost | Call::CreateComment => self.write_text(),
             Call::Timeline => self.timeline_text(),
             Call::RetryDeadLetter | Call::RetryAll => self.retry_text(),
-            Call::LabState | Call::LabAction | Call::Knobs | Call::Moderate => self.plain(),
+            Call::Tape | Call::LabState | Call::LabAction | Call::Knobs | Call::Moderate => {
+                self.plain()
+            }
         };
         f.write_str(&text)
     }

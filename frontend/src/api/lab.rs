@@ -1,12 +1,12 @@
-//! The recovery lab's calls to query: one comment's timeline, and retrying dead letters.
-//! (The system view itself arrives as live events, see [`crate::live`].)
+//! The recovery lab's calls to query: one comment's timeline, a page of a stream's tape, and
+//! retrying dead letters. (The system view itself arrives as live events, see [`crate::live`].)
 
 use super::error::sentence;
 use super::{encode_segment, get, json_post, send, ApiError, Call};
 use crate::config::Config;
+use crate::model::tape::TapePage;
 use crate::model::timeline::Timeline;
 
-/// Query's answer to a retry: the original message is back in its stream.
 /// Query's answers to retries: the wire contract's shapes.
 pub use contract::api::{NotRetried, Retried, RetriedAll};
 
@@ -18,6 +18,17 @@ pub async fn timeline(config: &Config, comment_id: &str) -> Result<Timeline, Api
         encode_segment(comment_id)
     );
     send(Call::Timeline, get(Call::Timeline, &url)?).await
+}
+
+/// `GET {query}/streams/{stream}/messages?{window}`: one page of a stream's tape;
+/// `window` is `before=N`, `from=N` or empty (the newest), as [`crate::model::tape`] asks.
+pub async fn tape(config: &Config, stream: &str, window: &str) -> Result<TapePage, ApiError> {
+    let url = format!(
+        "{}/streams/{}/messages?{window}",
+        config.query,
+        encode_segment(stream)
+    );
+    send(Call::Tape, get(Call::Tape, &url)?).await
 }
 
 /// Query's answer to "retry all": what went back into its stream, and what could not.

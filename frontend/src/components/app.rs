@@ -1,11 +1,12 @@
 //! The whole page: it loads the configuration, starts following query, and lays out the
-//! header (with the links between the two views) and the two views: the blog (the
-//! new-post form and the posts) and the recovery lab's System view.
+//! header (with the links between the views) and the views: the blog (the new-post form
+//! and the posts), the recovery lab's System view, the Moderator page and the Streams page.
 
 use crate::components::banner::{LinkStatus, ReadSideBanner};
 use crate::components::moderator::ModeratorPage;
 use crate::components::nav::{current_page, Page, PageLinks};
 use crate::components::posts::{NewPost, PostList};
+use crate::components::streams::StreamsPage;
 use crate::components::system::SystemPage;
 use crate::config::Config;
 use crate::context::{PostsFeed, SystemFeed};
@@ -30,7 +31,7 @@ pub fn App() -> impl IntoView {
     // The header's status speaks for the view on screen.
     let shown_link = Signal::derive(move || match page.get() {
         Page::Posts => posts.link.get(),
-        Page::System | Page::Moderator => system.link.get(),
+        Page::System | Page::Moderator | Page::Streams => system.link.get(),
     });
     view! {
         <header class="site-header">
@@ -61,14 +62,14 @@ fn Content(config: Config) -> impl IntoView {
     let page = expect_context::<RwSignal<Page>>();
     let system = expect_context::<SystemFeed>();
     live::follow_posts(&config.query, expect_context::<PostsFeed>());
-    // The system stream is opened the first time the System view is shown (most visits
-    // never need it), then kept, so the view is current whenever it is looked at again.
+    // The system stream is opened the first time the System view or the Streams page is
+    // shown (most visits never need it), then kept, so they are current whenever looked at.
     let query = config.query.clone();
     Effect::new(move |started: Option<bool>| {
         if started == Some(true) {
             return true;
         }
-        let wanted = page.get() == Page::System;
+        let wanted = matches!(page.get(), Page::System | Page::Streams);
         if wanted {
             live::follow_system(&query, system);
         }
@@ -86,6 +87,9 @@ fn Content(config: Config) -> impl IntoView {
         </div>
         <div id="moderator-view" hidden=move || page.get() != Page::Moderator>
             <ModeratorPage />
+        </div>
+        <div id="streams-view" hidden=move || page.get() != Page::Streams>
+            <StreamsPage />
         </div>
     }
 }

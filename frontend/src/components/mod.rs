@@ -20,6 +20,7 @@ pub mod moderator;
 pub mod nav;
 pub mod post_card;
 pub mod posts;
+pub mod streams;
 pub mod system;
 pub mod text_form;
 pub mod timeline;

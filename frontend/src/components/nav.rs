@@ -1,5 +1,5 @@
-//! The views — the blog itself, the recovery lab's System view, and the Moderator page of
-//! human moderation — and the header links between them.
+//! The views — the blog itself, the recovery lab's System view, the Moderator page of
+//! human moderation and the Streams page's tapes — and the header links between them.
 //!
 //! The view is named in the URL's fragment (`#posts`, `#system`): plain links, so they
 //! work with the keyboard and a screen reader as any link does, the browser's back button
@@ -17,6 +17,8 @@ pub enum Page {
     System,
     /// The comments waiting for a person (human moderation).
     Moderator,
+    /// A stream's messages and its consumers' cursors (`#streams/COMMENTS/17` names one).
+    Streams,
 }
 
 impl Page {
@@ -25,6 +27,8 @@ impl Page {
         match hash.trim_start_matches('#') {
             "system" => Page::System,
             "moderator" => Page::Moderator,
+            "streams" => Page::Streams,
+            other if other.starts_with("streams/") => Page::Streams,
             _ => Page::Posts,
         }
     }
@@ -34,6 +38,7 @@ impl Page {
             Page::Posts => "#posts",
             Page::System => "#system",
             Page::Moderator => "#moderator",
+            Page::Streams => "#streams",
         }
     }
 
@@ -44,6 +49,7 @@ impl Page {
             Page::Posts => "new-post-heading",
             Page::System => "system-heading",
             Page::Moderator => "moderator-heading",
+            Page::Streams => "streams-page-heading",
         }
     }
 }
@@ -70,7 +76,7 @@ pub fn current_page() -> RwSignal<Page> {
     page
 }
 
-/// The header's links to the two views; the current one is marked for assistive
+/// The header's links to the views; the current one is marked for assistive
 /// technology (`aria-current`) and by its look.
 #[component]
 pub fn PageLinks() -> impl IntoView {
@@ -85,6 +91,7 @@ pub fn PageLinks() -> impl IntoView {
         <nav class="page-links" aria-label="Views">
             {link(Page::Posts, "Posts")}
             {link(Page::System, "System")}
+            {link(Page::Streams, "Streams")}
             {link(Page::Moderator, "Moderator")}
         </nav>
     }
@@ -103,5 +110,7 @@ mod tests {
         assert_eq!(Page::from_hash("#nonsense"), Page::Posts);
         assert_eq!(Page::from_hash(Page::System.href()), Page::System);
         assert_eq!(Page::from_hash(Page::Moderator.href()), Page::Moderator);
+        assert_eq!(Page::from_hash("#streams/COMMENTS/17"), Page::Streams);
+        assert_eq!(Page::from_hash("#streamsx"), Page::Posts);
     }
 }

@@ -235,6 +235,9 @@ fn StreamCard(stream: Stream) -> impl IntoView {
                 <span class="stream-messages">{messages}</span>
             </h4>
             {replicas_text(&stream).map(|text| view! { <p class="stream-replicas">{text}</p> })}
+            <p class="stream-tape-link">
+                <a href=format!("#streams/{}", stream.name)>"See its messages on the tape"</a>
+            </p>
             {if has_consumers {
                 view! {
                     <div class="table-scroll">

@@ -1,6 +1,7 @@
 //! One comment's timeline, shown under the comment when expanded: each event of the chain
 //! its creation started, the service that published it, when, and the time between hops,
-//! plus the correlation id that ties the chain to the request that started it.
+//! plus the correlation id that ties the chain to the request that started it. Each hop
+//! links to its message on the Streams page's tape.
 //!
 //! The data is a [`LocalResource`]: fetched from query when the panel opens, and again
 //! whenever the comment's status changes while it is open (the resource reads the status,
@@ -14,6 +15,7 @@
 
 use crate::api::{lab, ApiError};
 use crate::config::Config;
+use crate::model::tape;
 use crate::model::time;
 use crate::model::timeline::{next_fetch_in_ms, Hop, HopText, Timeline, TimelineRules};
 use crate::model::Status;
@@ -145,6 +147,11 @@ fn hop_view(hop: &Hop) -> impl IntoView {
             <span class="hop-detail">
                 "by " <span class="hop-source">{hop.source.clone()}</span> " · "
                 <time datetime=hop.time.to_rfc3339()>{time::clock(&hop.time.to_rfc3339())}</time>
+                {hop.stored_at.as_ref().map(|at| view! {
+                    " · " <a class="hop-stored" href=tape::href(&at.stream, at.seq)>
+                        {format!("{} #{}", at.stream, at.seq)}
+                    </a>
+                })}
             </span>
         </li>
     }

@@ -17,4 +17,5 @@ mod ordered_parallelism;
 mod query_down;
 mod recovery_lab;
 mod slow_handlers;
+mod streams_tape;
 mod writers_down;
