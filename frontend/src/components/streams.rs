@@ -141,6 +141,12 @@ pub fn StreamsPage() -> impl IntoView {
         })
     };
     let opened = Signal::derive(move || target.get().1);
+    let rows = move || {
+        tape.with(|t| {
+            let rows = t.rows.iter().map(|m| (t.stream.clone(), m.clone()));
+            rows.collect::<Vec<_>>()
+        })
+    };
     view! {
         <section class="streams" aria-labelledby="streams-page-heading">
             <h2 id="streams-page-heading" tabindex="-1">"Streams"</h2>
@@ -163,7 +169,8 @@ pub fn StreamsPage() -> impl IntoView {
                 hidden=move || !tape.with(Tape::has_older)>"Older"</button>
             <CursorList cursors=Signal::derive(move || placed.with(|p| p.above.clone())) />
             <ol class="tape" aria-label="Messages">
-                <For each=move || tape.with(|t| t.rows.clone()) key=|m| m.seq let:message>
+                // Keyed by stream and sequence: COMMENTS #5 and MODERATION #5 are two rows.
+                <For each=rows key=|(stream, m)| (stream.clone(), m.seq) let:((_, message))>
                     <TapeRow message consumers placed open=opened />
                 </For>
             </ol>
