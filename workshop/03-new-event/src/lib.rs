@@ -26,7 +26,7 @@ pub struct PostDeleted {
 /// CloudEvents `type`, and the subject's middle token) and the stream of its owner.
 pub const POST_DELETED: EventType = EventType {
     name: "",                    // to do
-    stream: StreamDef::Comments, // a placeholder: to do
+    stream: StreamDef::Comments, // wrong on purpose (a field must hold something): to do
 };
 
 /// PIECE 2 — the owner (posts: `posts/src/routes.rs` decides, on the state it replays from
