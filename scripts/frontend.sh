@@ -99,16 +99,21 @@ case "${1:-}" in
         ;;
     test)
         test_tools
-        build
+        # FRONTEND_TEST_SKIP_BUILD=1: frontend/dist is already this checkout's build
+        # (scripts/test.sh builds it in the background meanwhile).
+        if [ "${FRONTEND_TEST_SKIP_BUILD:-}" != 1 ]; then build; fi
         # Debug services by default: `make test` has just compiled everything they need in
         # debug for the Rust tests, so this only links them (a release build would take
         # minutes more). SERVICES_PROFILE=release tests the release binaries instead.
         export SERVICES_PROFILE="${SERVICES_PROFILE:-debug}"
         if [ "${FRONTEND_TEST_SKIP_BACKEND_BUILD:-}" != 1 ]; then
             say "building the services ($SERVICES_PROFILE; quick when up to date)"
-            profile_flag=""
-            [ "$SERVICES_PROFILE" = release ] && profile_flag="--release"
-            (cd "$ROOT" && cargo build $profile_flag -p posts -p comments -p moderation -p query -p bus --bins)
+            # Debug: the Makefile's DEBUG_BINS, the features `cargo test --workspace` picked.
+            if [ "$SERVICES_PROFILE" = release ]; then
+                (cd "$ROOT" && cargo build --release -p posts -p comments -p moderation -p query -p bus --bins)
+            else
+                (cd "$ROOT" && cargo build --workspace --bins --tests)
+            fi
         fi
         exec python3 "$ROOT/frontend/tools/browser_test.py"
         ;;

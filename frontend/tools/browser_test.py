@@ -19,6 +19,7 @@ shipped wasm's size and the time from navigation to posts on screen.
 import shutil
 import signal
 import sys
+import time
 
 from browser_kit import CheckFailed
 from page_kit import Page
@@ -88,9 +89,12 @@ def main() -> int:
     print(f"shipped wasm (after wasm-opt): {wasm_bytes} bytes ({wasm_bytes // 1024} KiB)")
 
     try:
+        began = time.monotonic()
         world = World(system=system, page=Page(system.start()), output=OUTPUT)
+        print(f"the system and the browser started in {time.monotonic() - began:.1f} s")
         for scenario in SCENARIOS:
             name = describe(scenario)
+            began = time.monotonic()
             try:
                 scenario(world)
             except CHECK_FAILURES as err:
@@ -98,7 +102,7 @@ def main() -> int:
                 print(f"FAIL {name}: {err}")
                 raise
             passed.append(name)
-            print(f"ok   {name}")
+            print(f"ok   {name} ({time.monotonic() - began:.1f} s)")
     except Exception as err:
         if not isinstance(err, CHECK_FAILURES) or not failed:
             # Not raised by a scenario (the system did not start, or this script has a bug).

@@ -5,7 +5,8 @@ The same four steps trunk takes for a release build, without trunk itself (whose
 from source took 5 min 20 s of a first `make run`'s 12 minutes on 2 cores):
 
 1. `cargo build --profile wasm-release --target wasm32-unknown-unknown -p frontend`
-   (size-optimised, LTO: the profile is in the workspace's Cargo.toml);
+   (size-optimised, LTO: the profile is in the workspace's Cargo.toml), in a target folder
+   of its own, `target/web-client`, so that it can run beside the services' builds;
 2. `wasm-bindgen --target web`: the JavaScript glue and the wasm it drives;
 3. `wasm-opt -Oz` (binaryen from npm, see scripts/frontend.sh);
 4. content-hashed file names (`frontend-<hash>.js`, `…_bg.wasm`, `style-<hash>.css`, so a
@@ -80,9 +81,13 @@ def index_html(js: str, wasm: str, css: str, blobs: dict) -> str:
 
 
 def main() -> int:
+    # A target folder of its own: cargo locks a target folder for the whole of a build, and
+    # the web client shares nothing with the services' builds (another target, another
+    # profile), so with its own folder it can build while they build or their tests run.
+    target = target_directory() / "web-client"
     run("cargo", "build", "--profile", "wasm-release", "--target", "wasm32-unknown-unknown",
-        "-p", NAME, "--bin", NAME, cwd=ROOT)
-    built = target_directory() / "wasm32-unknown-unknown" / "wasm-release" / f"{NAME}.wasm"
+        "-p", NAME, "--bin", NAME, cwd=ROOT, env={**os.environ, "CARGO_TARGET_DIR": str(target)})
+    built = target / "wasm32-unknown-unknown" / "wasm-release" / f"{NAME}.wasm"
     with tempfile.TemporaryDirectory(prefix="frontend-build-") as scratch:
         scratch = Path(scratch)
         run("wasm-bindgen", "--target", "web", "--no-typescript", "--out-dir", scratch,
