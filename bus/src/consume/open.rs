@@ -41,7 +41,14 @@ pub(super) async fn open(
         // (its position in the stream is kept).
         Ok(consumer) if differs(&consumer.cached_info().config, &durable.config) => {
             info!(consumer = %name, "updating the durable consumer's settings");
-            handle.update_consumer(durable.config.clone()).await?
+            let held = &consumer.cached_info().config;
+            let config = pull::Config {
+                // Where a consumer starts is fixed when it is created (the server refuses
+                // to change it), and it no longer matters: the consumer has its position.
+                deliver_policy: held.deliver_policy,
+                ..durable.config.clone()
+            };
+            handle.update_consumer(config).await?
         }
         Ok(consumer) => consumer,
         Err(error) if is_not_found(&*error) => {
