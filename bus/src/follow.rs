@@ -9,9 +9,13 @@
 //! recreated by the client from the next expected sequence if a message goes missing. That
 //! is exactly what "read the log in order" needs, and it leaves nothing behind on the
 //! server when the service stops.
+//!
+//! [`follow`] reads on for ever; [`replay`] stops at a given sequence — query replays its
+//! history that way, at the broker's speed, and then hands over to a durable consumer that
+//! starts right after it (see `query::consumer`).
 
 use crate::event::Event;
-use crate::progress::Progress;
+use crate::progress::{Progress, Replayed};
 use crate::streams::StreamDef;
 use async_nats::jetstream::context::GetStreamErrorKind;
 use async_nats::jetstream::{self, consumer, consumer::pull::OrderedConfig};
@@ -22,6 +26,16 @@ use tracing::{debug, info, warn};
 
 /// How often a follower makes sure its stream still exists.
 const STREAM_CHECK: Duration = Duration::from_secs(3);
+
+/// Where a reading of a stream ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Until {
+    /// It does not: it follows the stream live until shutdown.
+    Shutdown,
+    /// Right after the message at this stream sequence (or the last one before it, if the
+    /// messages up to it were deleted meanwhile).
+    Sequence(u64),
+}
 
 /// Reads `stream` from the beginning (as `reader`, which names the consumer) and calls
 /// `apply(event, stream_sequence)` for each event, in stream order, until `shutdown`.
@@ -39,20 +53,47 @@ pub async fn follow<F>(
     F: FnMut(Event, u64),
 {
     let name = stream.name();
-    follow_messages(
-        js,
-        name,
-        reader,
-        progress,
-        shutdown,
-        |subject, payload, sequence| match Event::from_json(payload) {
-            Ok(event) => apply(event, sequence),
-            Err(error) => {
-                warn!(stream = name, sequence, %error, %subject, "not a valid event; skipped")
-            }
-        },
-    )
-    .await
+    let apply = |subject: &str, payload: &[u8], sequence| {
+        if let Some(event) = decode(name, subject, payload, sequence) {
+            apply(event, sequence)
+        }
+    };
+    read(js, name, reader, Until::Shutdown, progress, shutdown, apply).await
+}
+
+/// Like [`follow`], but reads `stream` from the beginning only *through* sequence
+/// `through`, and returns (also at shutdown). `progress` says caught up once it gets there.
+/// A reader that wants to go on live hands over to a consumer starting at `through + 1`:
+/// nothing is read twice and nothing is skipped.
+pub async fn replay<F>(
+    js: jetstream::Context,
+    stream: StreamDef,
+    reader: &str,
+    through: u64,
+    progress: Progress,
+    shutdown: CancellationToken,
+    mut apply: F,
+) where
+    F: FnMut(Event, u64),
+{
+    let name = stream.name();
+    let apply = |subject: &str, payload: &[u8], sequence| {
+        if let Some(event) = decode(name, subject, payload, sequence) {
+            apply(event, sequence)
+        }
+    };
+    let until = Until::Sequence(through);
+    read(js, name, reader, until, progress, shutdown, apply).await
+}
+
+/// The event in `payload`, or `None` (logged) if it is not one: someone published garbage on
+/// our subjects, which cannot change any state.
+fn decode(stream: &str, subject: &str, payload: &[u8], sequence: u64) -> Option<Event> {
+    Event::from_json(payload)
+        .inspect_err(
+            |error| warn!(stream, sequence, %error, %subject, "not a valid event; skipped"),
+        )
+        .ok()
 }
 
 /// Like [`follow`], for any stream: `apply(subject, payload, stream_sequence)`.
@@ -60,6 +101,31 @@ pub async fn follow_messages<F>(
     js: jetstream::Context,
     stream: &str,
     reader: &str,
+    progress: Progress,
+    shutdown: CancellationToken,
+    apply: F,
+) where
+    F: FnMut(&str, &[u8], u64),
+{
+    read(
+        js,
+        stream,
+        reader,
+        Until::Shutdown,
+        progress,
+        shutdown,
+        apply,
+    )
+    .await
+}
+
+/// Reads `stream` in order from the message after `progress`'s applied sequence, calling
+/// `apply` for each, until `until` (or shutdown).
+async fn read<F>(
+    js: jetstream::Context,
+    stream: &str,
+    reader: &str,
+    until: Until,
     progress: Progress,
     shutdown: CancellationToken,
     mut apply: F,
@@ -70,12 +136,26 @@ pub async fn follow_messages<F>(
     let mut replayed: u64 = 0;
     let mut announced = false;
     let mut complained = false;
+    // A replay that got to its end says so (and what it read) and returns.
+    let done = |messages: u64| {
+        if let Until::Sequence(through) = until {
+            let millis = started.elapsed().as_millis() as u64;
+            progress.replay_done(Replayed {
+                through,
+                messages,
+                millis,
+            });
+        }
+        announce_caught_up(stream, messages, started);
+    };
     while !shutdown.is_cancelled() {
         // Resume after the last applied message, so a recreated consumer neither skips nor
         // repeats anything.
         let start = progress.applied_sequence() + 1;
-        let messages = match open(&js, stream, reader, start, &progress).await {
-            Ok(messages) => messages,
+        let messages = match open(&js, stream, reader, start, until, &progress).await {
+            Ok(Some(messages)) => messages,
+            // A replay with nothing (left) to read.
+            Ok(None) => return done(replayed),
             Err(error) => {
                 // Not ready while the stream cannot be read (`/health` says so); the log
                 // says why once, then the retries go on quietly.
@@ -133,32 +213,49 @@ pub async fn follow_messages<F>(
                 continue;
             };
             let (sequence, pending) = (meta.stream_sequence, meta.pending);
+            if let Until::Sequence(end) = until {
+                // Past the end (the messages up to it were deleted meanwhile): not ours.
+                if sequence > end {
+                    return done(replayed);
+                }
+            }
             apply(&message.subject, &message.payload, sequence);
             replayed += 1;
             progress.applied(sequence, pending);
-            if !announced && progress.is_caught_up() {
-                announced = true;
-                info!(
-                    stream,
-                    messages = replayed,
-                    elapsed_ms = started.elapsed().as_millis() as u64,
-                    "replay caught up"
-                );
+            match until {
+                // At the end; or nothing follows, so what lay between was deleted.
+                Until::Sequence(end) if sequence >= end || pending == 0 => {
+                    return done(replayed);
+                }
+                Until::Sequence(_) => {}
+                Until::Shutdown => {
+                    if !announced && progress.is_caught_up() {
+                        announced = true;
+                        announce_caught_up(stream, replayed, started);
+                    }
+                }
             }
         }
         pause(&shutdown, Duration::from_millis(200)).await;
     }
 }
 
-/// Opens an ordered consumer on `stream` starting at `start`, and marks the replay caught up
-/// at once if there is nothing to replay.
+fn announce_caught_up(stream: &str, replayed: u64, started: std::time::Instant) {
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    info!(stream, messages = replayed, elapsed_ms, "replay caught up");
+}
+
+/// Opens an ordered consumer on `stream` starting at `start` — or says `None` if it would
+/// have nothing to read before `until`. Marks a live reading caught up at once if there is
+/// nothing to replay.
 async fn open(
     js: &jetstream::Context,
     stream: &str,
     reader: &str,
     start: u64,
+    until: Until,
     progress: &Progress,
-) -> Result<consumer::pull::Ordered, async_nats::Error> {
+) -> Result<Option<consumer::pull::Ordered>, async_nats::Error> {
     // `get_stream` already fetched the stream's info: no second request for it.
     let handle = js.get_stream(stream).await?;
     let last = handle.cached_info().state.last_sequence;
@@ -173,9 +270,15 @@ async fn open(
         )
         .into());
     }
-    if last < start && !progress.is_caught_up() {
-        progress.mark_caught_up();
-        info!(stream, "nothing to replay; caught up");
+    if last < start {
+        match until {
+            Until::Sequence(_) => return Ok(None),
+            Until::Shutdown if !progress.is_caught_up() => {
+                progress.mark_caught_up();
+                info!(stream, "nothing to replay; caught up");
+            }
+            Until::Shutdown => {}
+        }
     }
     let consumer = handle
         .create_consumer(OrderedConfig {
@@ -189,7 +292,7 @@ async fn open(
             ..Default::default()
         })
         .await?;
-    Ok(consumer.messages().await?)
+    Ok(Some(consumer.messages().await?))
 }
 
 /// Whether the server says `stream` does not exist (not merely "cannot answer now").

@@ -11,6 +11,16 @@
 
 use tokio::sync::watch;
 
+/// What a replay through a given sequence read (see [`crate::follow::replay`]), once done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Replayed {
+    /// The sequence it read through: the stream's end when it began.
+    pub through: u64,
+    /// How many messages it read.
+    pub messages: u64,
+    pub millis: u64,
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Position {
     /// The highest stream sequence applied so far.
@@ -20,6 +30,8 @@ struct Position {
     /// False while the stream cannot be read at all (its consumer cannot be opened: the
     /// stream is missing, or the broker refuses): `/health` is not ready then.
     blocked: bool,
+    /// Set once a replay through a sequence is done.
+    replayed: Option<Replayed>,
 }
 
 /// A cheap-to-clone handle on one stream's progress.
@@ -56,6 +68,19 @@ impl Progress {
     pub fn mark_caught_up(&self) {
         self.position
             .send_if_modified(|p| !std::mem::replace(&mut p.caught_up, true));
+    }
+
+    /// Marks the replay caught up, with what it read.
+    pub fn replay_done(&self, replayed: Replayed) {
+        self.position.send_if_modified(|p| {
+            p.replayed = Some(replayed);
+            !std::mem::replace(&mut p.caught_up, true)
+        });
+    }
+
+    /// What the replay read, once done (`None` for a reader that follows from the start).
+    pub fn replayed(&self) -> Option<Replayed> {
+        self.position.borrow().replayed
     }
 
     pub fn is_caught_up(&self) -> bool {

@@ -5,12 +5,21 @@
 //! changed) → interpret: announce that post to live clients ([`Changes::announce`]) → ack
 //! (in `bus`, batched). A projection cannot fail, so there is nothing to retry.
 //!
-//! POSTS, COMMENTS and MODERATION each have a durable consumer named after this instance.
-//! On every start the old consumer is deleted and a fresh one created from the first
-//! message: the read model lives only in memory, so it must be rebuilt from the whole
-//! history. (A durable rather than an ordered consumer, so that `make status` and `/system`
-//! show query's backlog while it is down.) MODERATION is read only for the comments'
-//! timelines: `CommentUpdated` already carries each outcome.
+//! The read model lives only in memory, so every start rebuilds it from the whole history,
+//! in two legs per stream (POSTS, COMMENTS and MODERATION):
+//!
+//! 1. **Replay**: the history as it stands at startup — up to the stream's last sequence
+//!    then, `end` — is read with an *ordered* consumer ([`bus::follow::replay`]): no acks,
+//!    flow controlled by the server, the fastest way to read a log.
+//! 2. **Follow**: a *durable* consumer named after this instance, created to start at
+//!    `end + 1`, takes over. Nothing falls between the legs and nothing is read twice: the
+//!    replay stops at `end` and the durable starts after it, whatever was published
+//!    meanwhile. The durable is what lets `make status` and `/system` show query's backlog
+//!    while it is down. (At startup the old one is deleted first: its position belongs to a
+//!    read model that died with the last run.)
+//!
+//! MODERATION is read only for the comments' timelines: `CommentUpdated` already carries
+//! each outcome.
 //!
 //! The server deletes a query consumer nobody has pulled from for [`FORGET_AFTER`]: an
 //! instance that is gone for good (one started on another port for an experiment) leaves
@@ -61,7 +70,8 @@ fn is_not_found(error: &jetstream::stream::ConsumerError) -> bool {
         if e.error_code() == jetstream::ErrorCode::CONSUMER_NOT_FOUND)
 }
 
-/// Consumes `stream` into `model` until `shutdown`, announcing each changed post.
+/// Replays `stream` into `model`, then follows it live until `shutdown`, announcing each
+/// changed post.
 pub async fn follow_into(
     js: jetstream::Context,
     stream: StreamDef,
@@ -71,14 +81,56 @@ pub async fn follow_into(
     progress: Progress,
     shutdown: CancellationToken,
 ) {
+    let Some(end) = history_end(&js, stream, &progress, &shutdown).await else {
+        return;
+    };
+    let replayed = |event: Event, sequence| {
+        on_event(&event, (stream, sequence), &model, &changes);
+    };
+    let replay_shutdown = shutdown.clone();
+    bus::follow::replay(
+        js.clone(),
+        stream,
+        &name,
+        end,
+        progress.clone(),
+        replay_shutdown,
+        replayed,
+    )
+    .await;
     // The projection cannot fail and is rebuilt on every start anyway: ack in batches.
-    let mut durable = Durable::new(stream, &name, None).with_batched_acks(ACK_EVERY);
+    let mut durable = Durable::new(stream, &name, None)
+        .with_batched_acks(ACK_EVERY)
+        .starting_at(end + 1);
     durable.config.inactive_threshold = FORGET_AFTER;
     consume(js, durable, Some(progress), shutdown, |event, delivery| {
         let stored_at = (stream, delivery.stream_sequence);
         std::future::ready(on_event(&event, stored_at, &model, &changes))
     })
     .await
+}
+
+/// The last sequence `stream` holds now: where the replay ends and the durable takes over.
+/// Asked until the broker answers (`None` at shutdown); not ready meanwhile.
+async fn history_end(
+    js: &jetstream::Context,
+    stream: StreamDef,
+    progress: &Progress,
+    shutdown: &CancellationToken,
+) -> Option<u64> {
+    loop {
+        match js.get_stream(stream.name()).await {
+            Ok(handle) => return Some(handle.cached_info().state.last_sequence),
+            Err(error) => {
+                progress.set_reading(false);
+                tracing::warn!(stream = stream.name(), %error, "cannot ask where the history ends; retrying");
+            }
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return None,
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+    }
 }
 
 /// One event, stored at `stored_at`: folded into the model; the post it changed, if any,

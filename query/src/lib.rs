@@ -2,7 +2,8 @@
 //! comments in one request, from an in-memory read model.
 //!
 //! The read model is never stored: on every start, query replays the whole history of the
-//! POSTS and COMMENTS streams through its durable consumers, then follows them live.
+//! POSTS, COMMENTS and MODERATION streams (an ordered consumer each, at the broker's speed),
+//! then hands over to durable consumers that follow them live.
 //! `/health` says ready only once the replay has caught up with what the streams held at
 //! startup. Killing query loses nothing: the streams are the system of record.
 //!

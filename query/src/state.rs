@@ -102,8 +102,12 @@ impl ServiceState for AppState {
             .progress
             .iter()
             .map(|(stream, p)| {
+                // `replay`: what the startup replay read, and how long it took.
+                let replay = p
+                    .replayed()
+                    .map(|r| json!({"through": r.through, "messages": r.messages, "ms": r.millis}));
                 let state = json!({"caughtUp": p.is_caught_up(), "reading": p.is_reading(),
-                    "appliedSequence": p.applied_sequence()});
+                    "appliedSequence": p.applied_sequence(), "replay": replay});
                 (stream.name().to_owned(), state)
             })
             .collect();

@@ -122,6 +122,16 @@ impl Durable {
         self
     }
 
+    /// Starts a *new* consumer at stream sequence `sequence` rather than at the first
+    /// message (an existing consumer keeps its position). Query hands over to its durable
+    /// this way after replaying the history before `sequence` (see `bus::follow::replay`).
+    pub fn starting_at(mut self, sequence: u64) -> Durable {
+        self.config.deliver_policy = jetstream::consumer::DeliverPolicy::ByStartSequence {
+            start_sequence: sequence.max(1),
+        };
+        self
+    }
+
     /// How long the server waits for an ack before redelivering (see
     /// [`crate::BusConfig::ack_wait`]); in-progress acks are sent at a third of it.
     pub fn with_ack_wait(mut self, ack_wait: Duration) -> Durable {
