@@ -53,6 +53,18 @@ impl Progress {
         }
     }
 
+    /// A reader that starts after `sequence` — one part of a replay split by sequence
+    /// ranges (see `query::consumer`).
+    pub fn starting_after(sequence: u64) -> Progress {
+        let position = Position {
+            applied: sequence,
+            ..Position::default()
+        };
+        Progress {
+            position: watch::Sender::new(position),
+        }
+    }
+
     /// Records that everything up to `sequence` has been applied. `remaining` is how many
     /// messages the server says are still pending after this one.
     pub fn applied(&self, sequence: u64, remaining: u64) {

@@ -9,8 +9,10 @@
 //! in two legs per stream (POSTS, COMMENTS and MODERATION):
 //!
 //! 1. **Replay**: the history as it stands at startup — up to the stream's last sequence
-//!    then, `end` — is read with an *ordered* consumer ([`bus::follow::replay`]): no acks,
-//!    flow controlled by the server, the fastest way to read a log.
+//!    then, `end` — is read with *ordered* consumers ([`bus::follow::replay`]): no acks,
+//!    flow controlled by the server, the fastest way to read a log. A long history is cut
+//!    into sequence ranges read side by side, one per core: the fold reaches the same state
+//!    in any order, so nothing says the ranges must be read one after another.
 //! 2. **Follow**: a *durable* consumer named after this instance, created to start at
 //!    `end + 1`, takes over. Nothing falls between the legs and nothing is read twice: the
 //!    replay stops at `end` and the durable starts after it, whatever was published
@@ -34,8 +36,9 @@ use crate::records::Record;
 use async_nats::jetstream;
 use async_nats::jetstream::stream::ConsumerErrorKind;
 use bus::consume::{consume, Durable, Outcome};
-use bus::progress::Progress;
+use bus::progress::{Progress, Replayed};
 use bus::{Event, StreamDef};
+use futures::future::join_all;
 use parking_lot::RwLock;
 use std::sync::Arc;
 use std::time::Duration;
@@ -84,18 +87,8 @@ pub async fn follow_into(
     let Some(end) = history_end(&js, stream, &progress, &shutdown).await else {
         return;
     };
-    let replayed = |event: Event, sequence| {
-        on_event(&event, (stream, sequence), &model, &changes);
-    };
-    let replay_shutdown = shutdown.clone();
-    bus::follow::replay(
-        js.clone(),
-        stream,
-        &name,
-        end,
-        progress.clone(),
-        replay_shutdown,
-        replayed,
+    replay_history(
+        &js, stream, &name, end, &model, &changes, &progress, &shutdown,
     )
     .await;
     // The projection cannot fail and is rebuilt on every start anyway: ack in batches.
@@ -108,6 +101,95 @@ pub async fn follow_into(
         std::future::ready(on_event(&event, stored_at, &model, &changes))
     })
     .await
+}
+
+/// Replays `stream` through `end` into the model, cut into sequence ranges that are read
+/// side by side — an ordered consumer and a task each, up to one per core. Only a fold that
+/// reaches the same state whatever the order of its events allows this (see
+/// [`crate::projection`]). `progress` says caught up, with what was read, once every range
+/// is done; it stays as it is if `shutdown` comes first.
+#[allow(clippy::too_many_arguments)]
+async fn replay_history(
+    js: &jetstream::Context,
+    stream: StreamDef,
+    name: &str,
+    end: u64,
+    model: &Arc<RwLock<ReadModel>>,
+    changes: &Changes,
+    progress: &Progress,
+    shutdown: &CancellationToken,
+) {
+    let started = std::time::Instant::now();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
+    let parts = replay_parts(end, cores).into_iter().map(|(from, through)| {
+        let part = Progress::starting_after(from - 1);
+        let (js, name, shutdown) = (js.clone(), name.to_owned(), shutdown.clone());
+        let (model, changes, reading) = (model.clone(), changes.clone(), part.clone());
+        let task = tokio::spawn(async move {
+            // Folded a batch per write lock: the parts (and the other streams) share the
+            // model, and a lock taken per event keeps them waiting on each other.
+            let mut batch = Vec::with_capacity(REPLAY_BATCH);
+            let apply = |event: Event, sequence| {
+                batch.push((event, sequence));
+                if batch.len() == REPLAY_BATCH {
+                    fold_batch(&mut batch, stream, &model, &changes);
+                }
+            };
+            bus::follow::replay(js, stream, &name, through, reading, shutdown, apply).await;
+            fold_batch(&mut batch, stream, &model, &changes);
+        });
+        async move {
+            finished(task).await;
+            part.replayed()
+        }
+    });
+    let Some(parts) = join_all(parts)
+        .await
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+    else {
+        return;
+    };
+    let messages = parts.iter().map(|part| part.messages).sum();
+    let millis = started.elapsed().as_millis() as u64;
+    progress.applied(end, 0);
+    progress.replay_done(Replayed {
+        through: end,
+        messages,
+        millis,
+    });
+    tracing::info!(
+        stream = stream.name(),
+        messages,
+        parts = parts.len(),
+        elapsed_ms = millis,
+        "history replayed"
+    );
+}
+
+/// Waits for `task` to end. A panic in it is a bug, and it must stop the service (as it
+/// would have without the task), not leave the service unready or deaf to a stream.
+pub(crate) async fn finished(task: tokio::task::JoinHandle<()>) {
+    if let Err(error) = task.await {
+        if error.is_panic() {
+            std::panic::resume_unwind(error.into_panic());
+        }
+    }
+}
+
+/// The fewest events a part of a split replay reads: below that, another consumer costs
+/// more than it saves.
+const EVENTS_PER_PART: u64 = 10_000;
+
+/// `1..=end` cut into at most `most` ranges of about equal size, each (but a lone one) of
+/// at least [`EVENTS_PER_PART`]; none for an empty stream.
+fn replay_parts(end: u64, most: u64) -> Vec<(u64, u64)> {
+    let count = (end / EVENTS_PER_PART).clamp(1, most.max(1));
+    let size = end.div_ceil(count);
+    (0..count)
+        .map(|i| (i * size + 1, ((i + 1) * size).min(end)))
+        .filter(|(from, through)| from <= through)
+        .collect()
 }
 
 /// The last sequence `stream` holds now: where the replay ends and the durable takes over.
@@ -141,12 +223,31 @@ fn on_event(
     model: &RwLock<ReadModel>,
     changes: &Changes,
 ) -> Outcome {
-    // Announced under the same write lock, so live clients see changes in stream order.
-    let mut model = model.write();
-    if let Some(post) = model.apply_stored(event, Some(stored_at)) {
-        changes.announce(&model, post);
-    }
+    fold(event, stored_at, &mut model.write(), changes);
     Outcome::Done
+}
+
+/// How many replayed events are folded under one write lock.
+const REPLAY_BATCH: usize = 256;
+
+/// Folds (and empties) `batch`, events of `stream` with their sequences, under one lock.
+fn fold_batch(
+    batch: &mut Vec<(Event, u64)>,
+    stream: StreamDef,
+    model: &RwLock<ReadModel>,
+    changes: &Changes,
+) {
+    let mut model = model.write();
+    for (event, sequence) in batch.drain(..) {
+        fold(&event, (stream, sequence), &mut model, changes);
+    }
+}
+
+fn fold(event: &Event, stored_at: (StreamDef, u64), model: &mut ReadModel, changes: &Changes) {
+    // Announced under the same write lock, so live clients see changes in stream order.
+    if let Some(post) = model.apply_stored(event, Some(stored_at)) {
+        changes.announce(model, post);
+    }
 }
 
 /// Follows DEADLETTERS into `letters` until `shutdown`; a letter about a comment changes
@@ -179,4 +280,28 @@ pub async fn follow_dead_letters(
         },
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_history_is_cut_into_one_range_per_core_with_nothing_left_out() {
+        assert_eq!(
+            replay_parts(1_000_000, 2),
+            [(1, 500_000), (500_001, 1_000_000)]
+        );
+        assert_eq!(
+            replay_parts(100_001, 3),
+            [(1, 33_334), (33_335, 66_668), (66_669, 100_001)]
+        );
+    }
+
+    #[test]
+    fn a_short_history_is_read_whole_and_an_empty_one_not_at_all() {
+        assert_eq!(replay_parts(19_999, 2), [(1, 19_999)]);
+        assert_eq!(replay_parts(5, 8), [(1, 5)]);
+        assert_eq!(replay_parts(0, 2), []);
+    }
 }

@@ -3,7 +3,7 @@
 //! `/system`, and to refuse to start beside a twin of itself.
 
 use async_nats::service::PingResponse;
-use async_nats::Client;
+use async_nats::{Client, StatusCode};
 use futures::StreamExt;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -43,6 +43,9 @@ async fn ping(client: &Client, subject: String, wait: Duration) -> Vec<PingRespo
         tokio::select! {
             _ = &mut deadline => break,
             answer = answers.next() => match answer {
+                // Nobody listens on `subject`: the server says so at once, and there is no
+                // point waiting out `wait` (query's start asks before anything runs).
+                Some(message) if message.status == Some(StatusCode::NO_RESPONDERS) => break,
                 Some(message) => {
                     if let Ok(ping) = serde_json::from_slice::<PingResponse>(&message.payload) {
                         answered.push(ping);

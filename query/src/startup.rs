@@ -3,7 +3,7 @@
 //! model; following the dead letters; re-driving them; watching the system for `/system`.
 
 use crate::config::Settings;
-use crate::consumer::{follow_dead_letters, follow_into, start_over, STREAMS};
+use crate::consumer::{finished, follow_dead_letters, follow_into, start_over, STREAMS};
 use crate::routes::router;
 use crate::state::{AppState, INSTANCE_KEY};
 use async_nats::jetstream;
@@ -67,8 +67,10 @@ impl Application {
         self.state.shutdown = shutdown.clone();
         let state = &self.state;
         let started = std::time::Instant::now();
+        // A task per stream, so the streams are followed side by side on every core (joined
+        // into this one future, they would all run on one thread).
         let consumers = join_all(state.progress.iter().map(|(stream, progress)| {
-            follow_into(
+            let task = tokio::spawn(follow_into(
                 state.js.clone(),
                 *stream,
                 state.instance.clone(),
@@ -76,7 +78,8 @@ impl Application {
                 state.changes.clone(),
                 progress.clone(),
                 shutdown.clone(),
-            )
+            ));
+            finished(task)
         }));
         // DEADLETTERS read to its end: from then on, the re-drive may act.
         let letters_read = Progress::new();
