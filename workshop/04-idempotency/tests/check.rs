@@ -57,7 +57,7 @@ async fn a_decision_published_twice_is_stored_once() {
 }
 
 #[test]
-fn the_decision_joins_the_comments_chain() {
+fn the_decision_joins_the_chain_of_its_comment() {
     let created = comment("hello");
     let decision = decide(&created).expect("a decision");
     assert_eq!(

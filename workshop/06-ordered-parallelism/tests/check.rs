@@ -85,7 +85,7 @@ async fn never_more_than_the_limit_at_once() {
 }
 
 #[tokio::test]
-async fn one_keys_messages_never_run_at_the_same_time() {
+async fn messages_of_one_key_never_run_at_the_same_time() {
     let seen = run(messages(), 3).await;
     assert_eq!(
         seen.same_key_at_once, 0,
@@ -95,7 +95,7 @@ async fn one_keys_messages_never_run_at_the_same_time() {
 }
 
 #[tokio::test]
-async fn one_keys_messages_finish_in_the_order_given() {
+async fn messages_of_one_key_finish_in_the_order_given() {
     let seen = run(messages(), 3).await;
     let mut by_key: HashMap<String, Vec<u64>> = HashMap::new();
     for message in &seen.finished {
