@@ -67,7 +67,12 @@ fn repository() -> PathBuf {
 /// repository's users and permissions; `jetstream` is the body of its `jetstream {}` block.
 /// Returns the configuration's path. (The benchmark starts its servers with this too.)
 pub fn write_config(dir: &Path, port: u16, jetstream: &str) -> std::io::Result<PathBuf> {
-    std::fs::copy(auth_conf(), dir.join("auth.conf"))?;
+    // The repository's path is fixed when this crate is compiled: a build copied from
+    // another checkout points at that one, so the error names the file it looked for.
+    let auth = auth_conf();
+    std::fs::copy(&auth, dir.join("auth.conf")).map_err(|error| {
+        std::io::Error::new(error.kind(), format!("copying {}: {error}", auth.display()))
+    })?;
     let config = dir.join("nats.conf");
     let text = format!(
         "listen: 127.0.0.1:{port}\nserver_name: test-{port}\n\njetstream {{\n{jetstream}}}\n\ninclude auth.conf\n"

@@ -1,9 +1,9 @@
 //! Exercise 05 — out of order. (Read `workshop/05-out-of-order/README.md` first.)
 //!
 //! A projection of comments, built by applying events one by one. This version trusts the
-//! order they arrive in: whatever arrives last wins. JetStream delivers at least once, and
-//! COMMENTS and MODERATION are different streams, so the order you get is not the order
-//! things happened in. Make [`Board::apply`] reach the same state whatever the order and
+//! order they arrive in: whatever arrives last wins. JetStream delivers at least once, and a
+//! reader may read one stream in parts side by side (query replays a long history that way),
+//! so the order you get is not the order things happened in. Make [`Board::apply`] reach the same state whatever the order and
 //! however often an event comes.
 //!
 //! Only this file is yours to change. `make check EX=05` runs the checks in

@@ -61,7 +61,7 @@ fn an_update_that_arrives_before_its_comment_is_not_lost() {
     assert_eq!(
         status_after(&[&e[2], &e[0]], id),
         Some(CommentStatus::Rejected),
-        "the update came first (another stream), then the creation: the comment must end \
+        "the update came first (a redelivery, a replay in parts), then the creation: the comment must end \
          rejected, not pending"
     );
 }
