@@ -48,17 +48,20 @@ pub async fn follow<F>(
     reader: &str,
     progress: Progress,
     shutdown: CancellationToken,
-    mut apply: F,
+    apply: F,
 ) where
     F: FnMut(Event, u64),
 {
-    let name = stream.name();
-    let apply = |subject: &str, payload: &[u8], sequence| {
-        if let Some(event) = decode(name, subject, payload, sequence) {
-            apply(event, sequence)
-        }
-    };
-    read(js, name, reader, Until::Shutdown, progress, shutdown, apply).await
+    read_events(
+        js,
+        stream,
+        reader,
+        Until::Shutdown,
+        progress,
+        shutdown,
+        apply,
+    )
+    .await
 }
 
 /// Like [`follow`], but reads `stream` from the beginning only *through* sequence
@@ -72,28 +75,35 @@ pub async fn replay<F>(
     through: u64,
     progress: Progress,
     shutdown: CancellationToken,
+    apply: F,
+) where
+    F: FnMut(Event, u64),
+{
+    let until = Until::Sequence(through);
+    read_events(js, stream, reader, until, progress, shutdown, apply).await
+}
+
+/// [`read`], each message decoded into an event (one that is not an event is logged and
+/// skipped, see [`follow`]).
+async fn read_events<F>(
+    js: jetstream::Context,
+    stream: StreamDef,
+    reader: &str,
+    until: Until,
+    progress: Progress,
+    shutdown: CancellationToken,
     mut apply: F,
 ) where
     F: FnMut(Event, u64),
 {
     let name = stream.name();
-    let apply = |subject: &str, payload: &[u8], sequence| {
-        if let Some(event) = decode(name, subject, payload, sequence) {
-            apply(event, sequence)
+    let apply = |subject: &str, payload: &[u8], sequence| match Event::from_json(payload) {
+        Ok(event) => apply(event, sequence),
+        Err(error) => {
+            warn!(stream = name, sequence, %error, %subject, "not a valid event; skipped")
         }
     };
-    let until = Until::Sequence(through);
     read(js, name, reader, until, progress, shutdown, apply).await
-}
-
-/// The event in `payload`, or `None` (logged) if it is not one: someone published garbage on
-/// our subjects, which cannot change any state.
-fn decode(stream: &str, subject: &str, payload: &[u8], sequence: u64) -> Option<Event> {
-    Event::from_json(payload)
-        .inspect_err(
-            |error| warn!(stream, sequence, %error, %subject, "not a valid event; skipped"),
-        )
-        .ok()
 }
 
 /// Like [`follow`], for any stream: `apply(subject, payload, stream_sequence)`.

@@ -82,9 +82,11 @@ impl Progress {
             .send_if_modified(|p| !std::mem::replace(&mut p.caught_up, true));
     }
 
-    /// Marks the replay caught up, with what it read.
+    /// Marks the replay caught up, with what it read: everything through `replayed.through`
+    /// is applied (what it did not read there had been deleted).
     pub fn replay_done(&self, replayed: Replayed) {
         self.position.send_if_modified(|p| {
+            p.applied = p.applied.max(replayed.through);
             p.replayed = Some(replayed);
             !std::mem::replace(&mut p.caught_up, true)
         });

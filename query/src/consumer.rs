@@ -152,7 +152,6 @@ async fn replay_history(
     };
     let messages = parts.iter().map(|part| part.messages).sum();
     let millis = started.elapsed().as_millis() as u64;
-    progress.applied(end, 0);
     progress.replay_done(Replayed {
         through: end,
         messages,
