@@ -1,6 +1,9 @@
 //! Round trips, as query writes and the web client reads, and the reader's tolerance.
 
 use super::*;
+use crate::events::CommentStatus;
+use crate::ids::CommentId;
+use chrono::DateTime;
 use serde_json::json;
 
 #[test]

@@ -1,0 +1,54 @@
+//! The read model: `GET /posts`, `GET /posts/{id}`, `/posts/events`.
+
+use crate::events::CommentStatus;
+use crate::ids::{CommentId, PostId};
+use serde::{Deserialize, Serialize};
+
+use super::Redrive;
+
+/// The server-sent events of `/posts/events`: a snapshot (every post) on each (re)connect,
+/// then one post per change.
+pub const LIVE_SNAPSHOT: &str = "snapshot";
+pub const LIVE_POST: &str = "post";
+/// Sent every few seconds on a quiet stream, so a client can tell it from a hung server.
+pub const LIVE_PING: &str = "ping";
+/// The server-sent event of `/system/events`: the whole system view.
+pub const LIVE_SYSTEM: &str = "system";
+
+/// A post with its comments, oldest comment first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PostView {
+    pub id: PostId,
+    pub title: String,
+    #[serde(default)]
+    pub comments: Vec<CommentView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CommentView {
+    pub id: CommentId,
+    pub content: String,
+    pub status: CommentStatus,
+    /// Why a pending comment is stuck, if its moderation was dead-lettered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moderation: Option<ModerationIssue>,
+}
+
+/// Why a pending comment is stuck: the dead letter about its moderation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModerationIssue {
+    /// Always true: moderation (or applying its decision) gave up on this comment.
+    #[serde(default)]
+    pub gave_up: bool,
+    /// The dead letter, as `/system` lists it (its id is what a Retry refers to).
+    pub dead_letter: u64,
+    /// Who gave up: `moderation` (deciding) or `comments` (applying the decision).
+    #[serde(default)]
+    pub consumer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Automatic retries: done, the bound, and when the next is due.
+    #[serde(flatten)]
+    pub redrive: Redrive,
+}
