@@ -4,7 +4,7 @@ says when its own source, query, is gone."""
 
 import re
 
-from browser_kit import wait_until
+from browser_kit import CheckFailed, http_status, wait_until
 from page_kit import ENTER
 from scenarios.world import WHILE_MODERATION_DOWN, WHILE_NODE_DOWN, World
 
@@ -64,8 +64,16 @@ def a_comment_written_meanwhile_waits_in_the_backlog(w: World):
     w.waiting_comment = comment["id"]
     # Open its timeline now, with the keyboard; it must fill in by itself later.
     w.browser.type(f'li.comment[data-comment-id="{comment["id"]}"] button.timeline-toggle', ENTER)
-    timeline = wait_until("the pending comment's timeline: CommentCreated only",
-                          lambda: (t := w.page.timeline(comment["id"])) and t["types"] == ["CommentCreated"] and t, 15)
+    try:
+        timeline = wait_until("the pending comment's timeline: CommentCreated only",
+                              lambda: (t := w.page.timeline(comment["id"])) and t["types"] == ["CommentCreated"] and t,
+                              15)
+    except CheckFailed as failed:
+        # What the panel showed and what query answers: tells a page that stopped asking
+        # from a query that never read the comment.
+        answer = http_status(f"{w.system.urls['query']}/comments/{comment['id']}/timeline")
+        raise CheckFailed(f"{failed}; the panel: {w.page.timeline(comment['id'])!r}; "
+                          f"query's GET /comments/{{id}}/timeline now: {answer}") from None
     assert timeline["expanded"] == "true", f"aria-expanded is {timeline['expanded']!r}"
     w.page.show("system")
 
