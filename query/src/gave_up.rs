@@ -13,8 +13,8 @@
 //!   its copy is then being handled again, and the comment is simply awaiting moderation.
 
 use crate::dead_letters::{DeadLetters, LetterView};
-use crate::projection::{PostView, ReadModel};
-use bus::{CommentStatus, PostId};
+use crate::projection::{CommentView, PagedPost, PostView, ReadModel};
+use bus::{CommentId, CommentStatus, PostId};
 
 pub use contract::views::ModerationIssue;
 
@@ -45,13 +45,30 @@ pub fn post(model: &ReadModel, letters: &DeadLetters, id: PostId) -> Option<Post
     Some(post)
 }
 
+/// One post with a page of its comments (see [`ReadModel::paged_post`]), joined like
+/// [`posts`].
+pub fn paged_post(
+    model: &ReadModel,
+    letters: &DeadLetters,
+    id: PostId,
+    limit: usize,
+    before: Option<CommentId>,
+) -> Option<PagedPost> {
+    let mut post = model.paged_post(id, limit, before)?;
+    annotate_comments(&mut post.comments, letters);
+    Some(post)
+}
+
 /// Adds to each pending comment of `post` what its dead letters say.
 pub fn annotate(post: &mut PostView, letters: &DeadLetters) {
+    annotate_comments(&mut post.comments, letters);
+}
+
+fn annotate_comments(comments: &mut [CommentView], letters: &DeadLetters) {
     if !letters.any_about_comments() {
         return;
     }
-    for comment in post
-        .comments
+    for comment in comments
         .iter_mut()
         .filter(|c| c.status == CommentStatus::Pending)
     {

@@ -1,5 +1,6 @@
 //! The query service (port 4002): the read side. `GET /posts` answers every post with its
-//! comments in one request, from an in-memory read model.
+//! comments in one request, from an in-memory read model; `GET /posts?limit=N` a page of
+//! them, newest first.
 //!
 //! The read model is never stored: on every start, query replays the whole history of the
 //! POSTS, COMMENTS and MODERATION streams (an ordered consumer each, at the broker's speed),
@@ -33,6 +34,9 @@
 //!   for the web client (a snapshot first, then one event per changed post).
 //! - [`state`]: [`state::AppState`], what routes, consumers, live streams and the system
 //!   watcher share, and how the service reports its health.
+//! - [`pages`]: what a page of posts or comments asks for (`?limit=`, `?after=`,
+//!   `?before=`), so a large blog opens as fast as a small one.
+//! - [`page_cache`]: each post's JSON on a page, written once per change of the post.
 //! - [`routes`]: the HTTP handlers and [`routes::router`].
 //! - [`startup`]: [`startup::Application`] — bind, connect, then serve and consume.
 
@@ -42,6 +46,8 @@ pub mod dead_letter_routes;
 pub mod dead_letters;
 pub mod gave_up;
 pub mod live;
+pub mod page_cache;
+pub mod pages;
 pub mod ping;
 pub mod projection;
 pub mod records;

@@ -13,6 +13,7 @@
 
 use crate::dead_letters::DeadLetters;
 use crate::gave_up;
+use crate::page_cache::PageCache;
 use crate::projection::ReadModel;
 use crate::state::AppState;
 use axum::extract::State;
@@ -40,26 +41,30 @@ fn keep_alive() -> KeepAlive {
 /// How many changes a slow client may fall behind before it is sent a fresh snapshot.
 const BACKLOG: usize = 1024;
 
-/// The fan-out of read-model changes: one serialized post view per change.
+/// The fan-out of read-model changes: one serialized post view per change; and the
+/// post's JSON kept for pages, forgotten.
 #[derive(Clone)]
 pub struct Changes {
     sender: broadcast::Sender<Arc<str>>,
     /// Joined into each view (see [`crate::gave_up`]). Locked after the model, never
     /// before: every path takes the two in that order.
     letters: Arc<RwLock<DeadLetters>>,
+    pages: PageCache,
 }
 
 impl Changes {
-    pub fn new(letters: Arc<RwLock<DeadLetters>>) -> Changes {
+    pub fn new(letters: Arc<RwLock<DeadLetters>>, pages: PageCache) -> Changes {
         Changes {
             sender: broadcast::Sender::new(BACKLOG),
             letters,
+            pages,
         }
     }
 
-    /// Announces that `post` changed. Cheap when nobody listens (as during the startup
-    /// replay): nothing is serialized then.
+    /// Announces that `post` changed (called after the change). Cheap when nobody listens
+    /// (as during the startup replay): nothing is serialized then.
     pub fn announce(&self, model: &ReadModel, post: PostId) {
+        self.pages.forget(post);
         if self.sender.receiver_count() == 0 {
             return;
         }
@@ -72,7 +77,8 @@ impl Changes {
 
     /// Announces the post of `comment`, whose dead letters changed (if the post is known).
     pub fn announce_comment(&self, model: &ReadModel, comment: CommentId) {
-        if self.sender.receiver_count() == 0 {
+        // Finding the post is a scan: only when someone listens or a page is kept.
+        if self.sender.receiver_count() == 0 && self.pages.is_empty() {
             return;
         }
         if let Some(post) = model.post_of(comment) {

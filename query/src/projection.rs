@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 /// What `/posts` answers, from the wire contract. A `CommentView`'s `moderation` is never
 /// set by the fold: the dead letters are joined in when a view is asked for (see
 /// [`crate::gave_up`]), so the fold stays pure.
-pub use contract::views::{CommentView, PostView};
+pub use contract::views::{CommentView, PagedPost, PostView};
 
 #[derive(Clone, Debug, PartialEq)]
 struct CommentState {
@@ -138,23 +138,67 @@ impl ReadModel {
         let comments = self
             .comments
             .get(&id)
-            .map(|comments| {
-                comments
-                    .iter()
-                    .map(|(id, c)| CommentView {
-                        id: *id,
-                        content: c.content.clone(),
-                        status: c.status,
-                        moderation: None,
-                    })
-                    .collect()
-            })
+            .map(|comments| comments.iter().map(comment_view).collect())
             .unwrap_or_default();
         Some(PostView {
             id,
             title: title.clone(),
             comments,
         })
+    }
+
+    /// The ids of up to `limit` posts, newest first, older than `after` (the newest when
+    /// `None`); and the `after` of the next page, if any. A range of the id-ordered map: as
+    /// quick with a million posts as with ten.
+    pub fn page_ids(&self, limit: usize, after: Option<PostId>) -> (Vec<PostId>, Option<PostId>) {
+        let older = match after {
+            Some(after) => self.titles.range(..after),
+            None => self.titles.range(..),
+        };
+        let mut ids: Vec<PostId> = older.rev().take(limit + 1).map(|(id, _)| *id).collect();
+        let more = ids.len() > limit;
+        ids.truncate(limit);
+        let next = more.then(|| ids.last().copied()).flatten();
+        (ids, next)
+    }
+
+    /// Post `id` with up to `limit` of its comments: those just older than `before` (its
+    /// newest when `None`), oldest first.
+    pub fn paged_post(
+        &self,
+        id: PostId,
+        limit: usize,
+        before: Option<CommentId>,
+    ) -> Option<PagedPost> {
+        let title = self.titles.get(&id)?;
+        let none = BTreeMap::new();
+        let all = self.comments.get(&id).unwrap_or(&none);
+        let older = match before {
+            Some(before) => all.range(..before),
+            None => all.range(..),
+        };
+        let mut comments: Vec<CommentView> =
+            older.rev().take(limit + 1).map(comment_view).collect();
+        let more = comments.len() > limit;
+        comments.truncate(limit);
+        comments.reverse();
+        Some(PagedPost {
+            id,
+            title: title.clone(),
+            older_comments: more.then(|| comments.first().map(|c| c.id)).flatten(),
+            comments,
+            comment_count: all.len(),
+        })
+    }
+}
+
+/// A comment as the views show it (the dead letters are joined in later: [`crate::gave_up`]).
+fn comment_view((id, state): (&CommentId, &CommentState)) -> CommentView {
+    CommentView {
+        id: *id,
+        content: state.content.clone(),
+        status: state.status,
+        moderation: None,
     }
 }
 

@@ -1,12 +1,11 @@
 //! HTTP handlers: the read side of the system, and the lab's window on it.
 
-use crate::live;
-use crate::projection::PostView;
 use crate::state::AppState;
 use crate::timeline::TimelineView;
+use crate::{gave_up, live, page_cache, pages};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use bus::{CommentId, PostId};
@@ -30,17 +29,50 @@ pub fn router(state: AppState) -> Router {
     web::service::app(state, gated, open)
 }
 
-async fn list_posts(State(app): State<AppState>) -> Json<Vec<PostView>> {
-    Json(app.posts())
+/// Every post, oldest first; or with `?limit=N&after=<post id>`, a page of them, newest
+/// first (see [`crate::pages`]).
+async fn list_posts(
+    State(app): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let Some(page) = pages::parse::<PostId>(query.as_deref(), "after")? else {
+        return Ok(Json(app.posts()).into_response());
+    };
+    // Written under the read locks (model first, then the letters, as everywhere): most
+    // of it is copying each post's JSON from the page cache.
+    let json = page_cache::posts_page(
+        &app.model.read(),
+        &app.dead_letters.read(),
+        &app.pages,
+        page.limit,
+        page.cursor,
+    );
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
+/// One post with all its comments; or with `?limit=N&before=<comment id>`, with a page of
+/// them (see [`crate::pages`]).
 async fn one_post(
     State(app): State<AppState>,
     IdParam(id): IdParam<PostId>,
-) -> Result<Json<PostView>, ApiError> {
-    crate::gave_up::post(&app.model.read(), &app.dead_letters.read(), id)
-        .map(Json)
-        .ok_or_else(|| no_such::<PostId>(&id.to_string()))
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let page = pages::parse::<CommentId>(query.as_deref(), "before")?;
+    // Each view is copied under the locks (released at the end of its statement) and
+    // written as JSON after.
+    let answer = match page {
+        None => {
+            let post = gave_up::post(&app.model.read(), &app.dead_letters.read(), id);
+            post.map(|post| Json(post).into_response())
+        }
+        Some(page) => {
+            let (limit, before) = (page.limit, page.cursor);
+            let letters = &app.dead_letters;
+            let post = gave_up::paged_post(&app.model.read(), &letters.read(), id, limit, before);
+            post.map(|post| Json(post).into_response())
+        }
+    };
+    answer.ok_or_else(|| no_such::<PostId>(&id.to_string()))
 }
 
 async fn timeline(

@@ -4,6 +4,7 @@ use crate::config::Settings;
 use crate::consumer::STREAMS;
 use crate::dead_letters::DeadLetters;
 use crate::live::Changes;
+use crate::page_cache::PageCache;
 use crate::projection::{PostView, ReadModel};
 use async_nats::jetstream;
 use bus::progress::Progress;
@@ -30,6 +31,8 @@ pub struct AppState {
     /// Changes to the read model, for live clients.
     pub changes: Changes,
     pub dead_letters: Arc<RwLock<DeadLetters>>,
+    /// Each post's JSON on a page of posts, kept until it changes.
+    pub pages: PageCache,
     /// The latest system view as JSON (see [`crate::system`]).
     pub system: watch::Sender<Arc<str>>,
     /// The stop signal. Live streams never end by themselves, and a graceful stop waits for
@@ -51,12 +54,14 @@ impl AppState {
         settings: &Settings,
     ) -> AppState {
         let dead_letters = Arc::new(RwLock::new(DeadLetters::new(settings.redrive.clone())));
+        let pages = PageCache::default();
         AppState {
             js,
             retries,
             model: Arc::new(RwLock::new(ReadModel::default())),
             progress: STREAMS.iter().map(|s| (*s, Progress::new())).collect(),
-            changes: Changes::new(dead_letters.clone()),
+            changes: Changes::new(dead_letters.clone(), pages.clone()),
+            pages,
             dead_letters,
             system: watch::Sender::new(Arc::from("")),
             shutdown: CancellationToken::new(),

@@ -1,5 +1,7 @@
 //! Query reads with a large read model: `GET /posts/{id}` (what a post's page asks) and the
-//! full `GET /posts` (every post with every comment), with 10k posts of ten comments each.
+//! full `GET /posts` (every post with every comment), with 10k posts of ten comments each;
+//! then, with one more post of [`BIG_POST_COMMENTS`] comments (the newest, so it is on the
+//! first page), the first page a browser asks for: `GET /posts?limit=20`.
 //! No baseline: this is the service answering from memory, nothing else is involved.
 
 use crate::history::{self, context};
@@ -24,7 +26,19 @@ pub struct Reads {
     pub all_posts_mib: f64,
     pub one_post_clients: usize,
     pub all_posts_clients: usize,
+    /// `GET /posts?limit=20` with the big post on it, from `one_post_clients` clients.
+    pub first_page: Throughput,
+    pub big_post_comments: usize,
+    /// Size of one first-page answer.
+    pub first_page_kib: f64,
 }
+
+/// The comments of the one big post (issue 14: a post of 100k comments must not slow
+/// the first page); a tenth of that in a quick run.
+const BIG_POST_COMMENTS: usize = 100_000;
+
+/// The page a browser asks for first.
+const FIRST_PAGE: &str = "/posts?limit=20";
 
 pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<Reads> {
     let nats = NatsServer::start(Durability::Lazy).await?;
@@ -86,7 +100,28 @@ pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<Reads> {
         one_runs.push(one);
         all_runs.push(every);
     }
+    let big_post_comments = if plan.quick {
+        BIG_POST_COMMENTS / 10
+    } else {
+        BIG_POST_COMMENTS
+    };
+    let first_page_bytes = add_a_big_post(&js, plan, query.port, big_post_comments).await?;
+    let mut page_runs = Vec::new();
+    for repeat in 1..=plan.repeats {
+        let clients = (0..plan.clients)
+            .map(|_| Get::new(query.port, vec![FIRST_PAGE.into()]))
+            .collect();
+        let page = closed_loop(clients, plan.warmup, plan.run).await?;
+        println!(
+            "    {repeat}/{}: GET {FIRST_PAGE} {:.0}/s (p99 {:.1} ms)",
+            plan.repeats, page.per_sec, page.p99_ms
+        );
+        page_runs.push(page);
+    }
     Ok(Reads {
+        first_page: Throughput::median_of(&page_runs),
+        big_post_comments,
+        first_page_kib: first_page_bytes as f64 / 1024.0,
         posts: plan.read_posts,
         one_post: Throughput::median_of(&one_runs),
         all_posts: Throughput::median_of(&all_runs),
@@ -94,6 +129,30 @@ pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<Reads> {
         one_post_clients: plan.clients,
         all_posts_clients: plan.list_clients,
     })
+}
+
+/// Writes one more post, of `comments` comments, and waits until query shows it first on
+/// the first page; returns that page's size in bytes.
+async fn add_a_big_post(
+    js: &async_nats::jetstream::Context,
+    plan: &Plan,
+    port: u16,
+    comments: usize,
+) -> anyhow::Result<usize> {
+    println!("  reads: one more post, of {comments} comments");
+    history::fill(js, plan.read_posts..plan.read_posts + 1, comments).await?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    loop {
+        let (status, body) = http::Conn::open(port).await?.get(FIRST_PAGE).await?;
+        let page: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        if status == StatusCode::OK && page["posts"][0]["commentCount"] == comments {
+            return Ok(body.len());
+        }
+        if std::time::Instant::now() > deadline {
+            bail!("query did not show the big post first within 5 minutes (GET {FIRST_PAGE}: {status})");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// A client that GETs its paths in turn on one keep-alive connection, expecting 200.

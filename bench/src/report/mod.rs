@@ -186,7 +186,8 @@ const NOTES: &str = "
   answers 200. Baseline: one ordered consumer per stream reading the same streams to the end,
   at once, from a new connection, without decoding.
 - **reads**: the query binary with the read model of 10k posts of 10 comments; `GET /posts/{id}`
-  over all posts from 64 clients, the full `GET /posts` from 8.
+  over all posts from 64 clients, the full `GET /posts` from 8; then one more post, of 100k
+  comments (the newest, so on the first page), and the first page `GET /posts?limit=20` from 64.
 - **memory**: `VmRSS` of each process from `/proc`; peak is `VmHWM`. At rest: right after a
   fresh start on empty streams. After the replay: all four services started together on the
   largest history (once), and query alone in each replay run (median).

@@ -52,3 +52,27 @@ pub struct ModerationIssue {
     #[serde(flatten)]
     pub redrive: Redrive,
 }
+
+/// One page of `GET /posts?limit=N&after=<post id>`: the newest posts first, each with
+/// only its newest comments. `next` is the `after` of the following page (`null` on the
+/// last). Post ids are time-ordered, so a cursor stays valid however many posts arrive.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PostsPage {
+    pub posts: Vec<PagedPost>,
+    pub next: Option<PostId>,
+}
+
+/// A post with one page of its comments — its newest, or those before a cursor
+/// (`GET /posts/{id}?limit=N&before=<comment id>`) — oldest first, like [`PostView`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PagedPost {
+    pub id: PostId,
+    pub title: String,
+    pub comments: Vec<CommentView>,
+    /// How many comments the post has in all.
+    pub comment_count: usize,
+    /// The `before` that pages to the older comments (the oldest one shown), or `null`
+    /// when none are older.
+    pub older_comments: Option<CommentId>,
+}

@@ -14,6 +14,7 @@ mod lab_console;
 mod live;
 mod moderation_down;
 mod ordered_parallelism;
+mod paging;
 mod query_down;
 mod recovery_lab;
 mod slow_handlers;
