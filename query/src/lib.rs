@@ -31,7 +31,9 @@
 //! - [`consumer`]: replaying and following the streams into the read model (decode → fold →
 //!   announce), and following the dead letters.
 //! - [`live`]: `GET /posts/events`, the server-sent-events stream of read-model changes
-//!   for the web client (a snapshot first, then one event per changed post).
+//!   (a snapshot first, then one event per changed post).
+//! - [`live_pages`]: the same stream with `?limit=N`, what the web client follows: the
+//!   first page, then each changed post as a page shows it.
 //! - [`state`]: [`state::AppState`], what routes, consumers, live streams and the system
 //!   watcher share, and how the service reports its health.
 //! - [`pages`]: what a page of posts or comments asks for (`?limit=`, `?after=`,
@@ -46,6 +48,7 @@ pub mod dead_letter_routes;
 pub mod dead_letters;
 pub mod gave_up;
 pub mod live;
+pub mod live_pages;
 pub mod page_cache;
 pub mod pages;
 pub mod ping;

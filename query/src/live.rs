@@ -12,14 +12,15 @@
 //! behind is sent a fresh snapshot instead.
 
 use crate::dead_letters::DeadLetters;
-use crate::gave_up;
 use crate::page_cache::PageCache;
 use crate::projection::ReadModel;
 use crate::state::AppState;
-use axum::extract::State;
+use crate::{gave_up, pages};
+use axum::extract::{RawQuery, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::IntoResponse;
 use bus::{CommentId, PostId};
-use futures::stream::{self, Stream};
+use futures::stream::{self, BoxStream, Stream, StreamExt};
 use parking_lot::RwLock;
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -28,11 +29,11 @@ use tokio::sync::{broadcast, OwnedSemaphorePermit};
 use web::ApiError;
 
 /// How soon a browser should reconnect after the stream breaks.
-const RECONNECT: Duration = Duration::from_secs(1);
+pub(crate) const RECONNECT: Duration = Duration::from_secs(1);
 
 /// A named `ping` event, unlike an SSE comment, reaches the page: it can tell a quiet
 /// stream from a hung server.
-fn keep_alive() -> KeepAlive {
+pub(crate) fn keep_alive() -> KeepAlive {
     KeepAlive::new()
         .interval(Duration::from_secs(10))
         .event(Event::default().event("ping"))
@@ -50,6 +51,9 @@ pub struct Changes {
     /// before: every path takes the two in that order.
     letters: Arc<RwLock<DeadLetters>>,
     pages: PageCache,
+    /// Which post changed, for the paged streams (see [`crate::live_pages`]): each writes
+    /// the post as its pages show it, from the page cache.
+    changed: broadcast::Sender<PostId>,
 }
 
 impl Changes {
@@ -58,6 +62,7 @@ impl Changes {
             sender: broadcast::Sender::new(BACKLOG),
             letters,
             pages,
+            changed: broadcast::Sender::new(BACKLOG),
         }
     }
 
@@ -65,6 +70,9 @@ impl Changes {
     /// (as during the startup replay): nothing is serialized then.
     pub fn announce(&self, model: &ReadModel, post: PostId) {
         self.pages.forget(post);
+        if self.changed.receiver_count() > 0 {
+            let _ = self.changed.send(post);
+        }
         if self.sender.receiver_count() == 0 {
             return;
         }
@@ -78,12 +86,20 @@ impl Changes {
     /// Announces the post of `comment`, whose dead letters changed (if the post is known).
     pub fn announce_comment(&self, model: &ReadModel, comment: CommentId) {
         // Finding the post is a scan: only when someone listens or a page is kept.
-        if self.sender.receiver_count() == 0 && self.pages.is_empty() {
+        let listened = self.sender.receiver_count() > 0 || self.changed.receiver_count() > 0;
+        if !listened && self.pages.is_empty() {
             return;
         }
         if let Some(post) = model.post_of(comment) {
             self.announce(model, post);
         }
+    }
+}
+
+impl Changes {
+    /// The ids of the posts that change from now on.
+    pub fn subscribe_to_ids(&self) -> broadcast::Receiver<PostId> {
+        self.changed.subscribe()
     }
 }
 
@@ -94,7 +110,7 @@ enum Next {
 }
 
 /// A place among the live connections, given back when the connection ends.
-fn live_place(app: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
+pub(crate) fn live_place(app: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
     app.live_clients.clone().try_acquire_owned().map_err(|_| {
         ApiError::unavailable(
             "this query instance serves as many live connections as it may; try again later",
@@ -110,11 +126,32 @@ fn snapshot_json(app: &AppState) -> String {
     serde_json::to_string(&posts).unwrap_or_default()
 }
 
+/// `GET /posts/events`: every post, then each changed post whole; with `?limit=N`, the first
+/// page, then each changed post as a page shows it (see [`crate::live_pages`]).
 pub async fn events(
     State(app): State<AppState>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    RawQuery(query): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    let page = pages::parse::<PostId>(query.as_deref(), "after")?;
+    if page.as_ref().is_some_and(|p| p.cursor.is_some()) {
+        return Err(ApiError::bad_request(
+            "the live stream starts at the newest page; older pages come from GET /posts",
+        ));
+    }
     let place = live_place(&app)?;
-    let stream = stream::unfold(
+    let stream: BoxStream<'static, Result<Event, Infallible>> = match page {
+        Some(page) => crate::live_pages::stream(app, page.limit, place).boxed(),
+        None => whole_posts(app, place).boxed(),
+    };
+    Ok(Sse::new(stream).keep_alive(keep_alive()))
+}
+
+/// Every post, then each changed post whole.
+fn whole_posts(
+    app: AppState,
+    place: OwnedSemaphorePermit,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    stream::unfold(
         (app, Next::Snapshot, place),
         |(app, next, place)| async move {
             match next {
@@ -144,8 +181,7 @@ pub async fn events(
                 },
             }
         },
-    );
-    Ok(Sse::new(stream).keep_alive(keep_alive()))
+    )
 }
 
 /// `GET /system/events`: the system view now, then again each time it changes.

@@ -69,12 +69,9 @@ pub fn posts_page(
 ) -> String {
     let (ids, next) = model.page_ids(limit, after);
     let mut json = String::from(r#"{"posts":["#);
-    let posts = ids.into_iter().filter_map(|id| {
-        cache.get_or_write(id, || {
-            let post = gave_up::paged_post(model, letters, id, NEWEST_COMMENTS, None)?;
-            serde_json::to_string(&post).ok()
-        })
-    });
+    let posts = ids
+        .into_iter()
+        .filter_map(|id| post(model, letters, cache, id));
     for (n, post) in posts.enumerate() {
         if n > 0 {
             json.push(',');
@@ -88,6 +85,20 @@ pub fn posts_page(
     }
     json.push('}');
     json
+}
+
+/// Post `id` as a page of posts shows it (its newest comments), from `cache`. Called with
+/// the model and the letters read-locked (the module's rule).
+pub fn post(
+    model: &ReadModel,
+    letters: &DeadLetters,
+    cache: &PageCache,
+    id: PostId,
+) -> Option<Arc<str>> {
+    cache.get_or_write(id, || {
+        let post = gave_up::paged_post(model, letters, id, NEWEST_COMMENTS, None)?;
+        serde_json::to_string(&post).ok()
+    })
 }
 
 #[cfg(test)]

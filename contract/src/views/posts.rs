@@ -10,6 +10,9 @@ use super::Redrive;
 /// then one post per change.
 pub const LIVE_SNAPSHOT: &str = "snapshot";
 pub const LIVE_POST: &str = "post";
+/// With `?limit=N`, `/posts/events` sends the first page instead of a snapshot (a
+/// [`PostsPage`]), then one changed post at a time as a page shows it (a [`PagedPost`]).
+pub const LIVE_PAGE: &str = "page";
 /// Sent every few seconds on a quiet stream, so a client can tell it from a hung server.
 pub const LIVE_PING: &str = "ping";
 /// The server-sent event of `/system/events`: the whole system view.

@@ -138,3 +138,74 @@ async fn live_connections_are_bounded() {
     })
     .await;
 }
+
+/// The JSON of a frame's `data:` line.
+fn data_of(frame: &str) -> serde_json::Value {
+    let data = frame
+        .lines()
+        .find_map(|line| line.strip_prefix("data: "))
+        .unwrap_or_default();
+    serde_json::from_str(data).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_limit_the_stream_starts_with_the_first_page_and_sends_posts_as_pages_show_them() {
+    let system = TestSystem::start().await;
+    let busy = system.create_post("a busy post").await;
+    for i in 0..25 {
+        system.create_comment(&busy, &format!("comment {i}")).await;
+    }
+    let newer = system.create_post("newer").await;
+    let newest = system.create_post("newest").await;
+    system
+        .query_until("query has every comment", |p| {
+            p[0]["comments"].as_array().map(Vec::len) == Some(25) && p.to_string().contains(&newest)
+        })
+        .await;
+
+    let mut response = system
+        .http
+        .get(system.url(Service::Query, "/posts/events?limit=2"))
+        .timeout(DEADLINE * 2)
+        .send()
+        .await
+        .expect("query answers");
+    assert_eq!(response.status(), 200);
+    let mut buffer = String::new();
+    let first = next_frame(&mut response, &mut buffer, |f| f.contains("event: ")).await;
+    assert!(first.contains("event: page"), "the first event: {first}");
+    let page = data_of(&first);
+    let ids: Vec<&str> = page["posts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [newest.as_str(), newer.as_str()],
+        "the newest two, newest first"
+    );
+    assert_eq!(page["next"], newer.as_str());
+
+    // A new comment on the busy post (not on the first page): the post as a page shows
+    // it, twenty comments of 26, never the whole post.
+    let late = system.create_comment(&busy, "one more").await;
+    let changed = next_frame(&mut response, &mut buffer, |f| {
+        f.contains("event: post") && f.contains(&late)
+    })
+    .await;
+    let post = data_of(&changed);
+    assert_eq!(post["id"], busy.as_str());
+    assert_eq!(post["commentCount"], 26);
+    assert_eq!(post["comments"].as_array().map(Vec::len), Some(20));
+    assert_eq!(post["comments"][19]["id"], late.as_str());
+
+    for path in [
+        "/posts/events?limit=0",
+        &format!("/posts/events?limit=2&after={newer}"),
+    ] {
+        let (status, body) = system.get_json(Service::Query, path).await;
+        assert_eq!(status, 400, "GET {path}: {body}");
+    }
+}
