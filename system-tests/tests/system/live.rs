@@ -29,6 +29,19 @@ async fn next_frame(
     }
 }
 
+/// Opens query's event stream at `path` (which must answer 200).
+async fn open_stream(system: &TestSystem, path: &str) -> reqwest::Response {
+    let response = system
+        .http
+        .get(system.url(Service::Query, path))
+        .timeout(DEADLINE * 2)
+        .send()
+        .await
+        .expect("query answers");
+    assert_eq!(response.status(), 200, "GET {path}");
+    response
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_event_stream_starts_with_a_snapshot_and_then_follows_changes() {
     let system = TestSystem::start().await;
@@ -37,14 +50,7 @@ async fn the_event_stream_starts_with_a_snapshot_and_then_follows_changes() {
         .query_until("query has the post", |p| p.to_string().contains(&existing))
         .await;
 
-    let mut response = system
-        .http
-        .get(system.url(Service::Query, "/posts/events"))
-        .timeout(DEADLINE * 2)
-        .send()
-        .await
-        .expect("query answers");
-    assert_eq!(response.status(), 200);
+    let mut response = open_stream(&system, "/posts/events").await;
     let mut buffer = String::new();
     let snapshot = next_frame(&mut response, &mut buffer, |f| {
         f.contains("event: snapshot")
@@ -163,14 +169,7 @@ async fn with_a_limit_the_stream_starts_with_the_first_page_and_sends_posts_as_p
         })
         .await;
 
-    let mut response = system
-        .http
-        .get(system.url(Service::Query, "/posts/events?limit=2"))
-        .timeout(DEADLINE * 2)
-        .send()
-        .await
-        .expect("query answers");
-    assert_eq!(response.status(), 200);
+    let mut response = open_stream(&system, "/posts/events?limit=2").await;
     let mut buffer = String::new();
     let first = next_frame(&mut response, &mut buffer, |f| f.contains("event: ")).await;
     assert!(first.contains("event: page"), "the first event: {first}");
