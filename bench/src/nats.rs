@@ -105,7 +105,9 @@ impl NatsServer {
         let mut admin = bus::BusConfig::single(server.url(), bus::auth::ADMIN);
         admin.servers = server.urls();
         admin.replicas = count;
-        bus::provision::connect_and_provision(&admin, Duration::from_secs(60))
+        // As `make run` provisions: moderation shares one consumer, no work stream.
+        let work = bus::provision::WorkStreams::None;
+        bus::provision::connect_and_provision(&admin, Duration::from_secs(60), work)
             .await
             .map_err(anyhow::Error::msg)?;
         Ok(server)

@@ -110,6 +110,13 @@ async fn consume_with(
                 takeover_after: TAKEOVER_AFTER,
                 ack_wait: service.bus.ack_wait,
             };
+            // Provisioned only when asked for (`bus::provision::WorkStreams`): say how.
+            if let Err(error) = js.get_stream(work.name).await {
+                tracing::error!(stream = work.name, %error,
+                    "partitioned mode needs its work stream: provision it with \
+                     MODERATION_MODE=partitioned (make run does, when started so); \
+                     waiting for it");
+            }
             let reading = Some(reading);
             partitions::consume_partitions(
                 js, work, CONSUMER, membership, reading, shutdown, handler,

@@ -15,7 +15,8 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match bus::provision::connect_and_provision(&config, Duration::from_secs(30)).await {
+    let work = bus::provision::WorkStreams::from_env();
+    match bus::provision::connect_and_provision(&config, Duration::from_secs(30), work).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("provision: {error} (is nats-server up, and is $NATS_PASSWORD_ADMIN the same for both?)");

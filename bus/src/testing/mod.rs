@@ -182,7 +182,11 @@ fn provision_with(config: BusConfig, patience: Duration) {
             .enable_all()
             .build()
             .expect("a runtime to provision with");
-        runtime.block_on(crate::provision::connect_and_provision(&config, patience))
+        // Everything, the partitioned work streams too: tests run moderation either way.
+        let work = crate::provision::WorkStreams::Partitioned;
+        runtime.block_on(crate::provision::connect_and_provision(
+            &config, patience, work,
+        ))
     })
     .join()
     .expect("the provisioning thread finishes")

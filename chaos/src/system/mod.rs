@@ -60,9 +60,13 @@ impl System {
         }
         // The services may not create streams: `admin` does, once, as `make run` does (on a
         // cluster, once the nodes have elected a meta leader; provisioning retries until then).
-        bus::provision::connect_and_provision(&system.bus_config(), Duration::from_secs(60))
-            .await
-            .map_err(anyhow::Error::msg)?;
+        bus::provision::connect_and_provision(
+            &system.bus_config(),
+            Duration::from_secs(60),
+            bus::provision::WorkStreams::from_env(),
+        )
+        .await
+        .map_err(anyhow::Error::msg)?;
         for service in services {
             system.add(service).await?;
         }

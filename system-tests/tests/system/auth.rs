@@ -335,3 +335,37 @@ async fn only_admin_provisions_and_services_wait_for_it() {
     .await;
     all_streams_exist(&nats).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_work_stream_is_provisioned_only_for_partitioned_moderation() {
+    use bus::partitions::MODERATION_WORK;
+    use bus::provision::{connect_and_provision, WorkStreams};
+    let nats = TestNats::start_unprovisioned();
+    let admin = nats.bus_config(auth::ADMIN);
+    let js = Session::open(&nats, auth::ADMIN).await.js;
+    let exists = |name: &'static str| {
+        let js = js.clone();
+        async move { js.get_stream(name).await.is_ok() }
+    };
+
+    // As `make run` provisions (moderation shared): every stream but the work stream.
+    connect_and_provision(&admin, DEADLINE, WorkStreams::None)
+        .await
+        .expect("provisioned");
+    all_streams_exist(&nats).await;
+    assert!(
+        !exists(MODERATION_WORK.name).await,
+        "the work stream was created for shared moderation"
+    );
+
+    // `MODERATION_MODE=partitioned`: the work stream too; asked again without it, it stays
+    // (a partitioned moderation may be reading it).
+    connect_and_provision(&admin, DEADLINE, WorkStreams::Partitioned)
+        .await
+        .expect("provisioned");
+    assert!(exists(MODERATION_WORK.name).await, "no work stream");
+    connect_and_provision(&admin, DEADLINE, WorkStreams::None)
+        .await
+        .expect("provisioned");
+    assert!(exists(MODERATION_WORK.name).await, "the work stream was removed");
+}
