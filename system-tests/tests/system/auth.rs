@@ -367,5 +367,8 @@ async fn the_work_stream_is_provisioned_only_for_partitioned_moderation() {
     connect_and_provision(&admin, DEADLINE, WorkStreams::None)
         .await
         .expect("provisioned");
-    assert!(exists(MODERATION_WORK.name).await, "the work stream was removed");
+    assert!(
+        exists(MODERATION_WORK.name).await,
+        "the work stream was removed"
+    );
 }
