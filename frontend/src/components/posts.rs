@@ -1,7 +1,6 @@
 //! The new-post form and the list of posts.
 
 use crate::api;
-use crate::components::older::OlderPosts;
 use crate::components::post_card::PostCard;
 use crate::components::text_form::TextForm;
 use crate::config::Config;
@@ -36,7 +35,7 @@ pub fn NewPost() -> impl IntoView {
     }
 }
 
-/// The posts, newest first, as cards; older ones on demand.
+/// Every post, oldest first, as cards.
 #[component]
 pub fn PostList() -> impl IntoView {
     let PostsFeed { board, link } = expect_context::<PostsFeed>();
@@ -58,7 +57,6 @@ pub fn PostList() -> impl IntoView {
                         <PostCard id />
                     </For>
                 </div>
-                <OlderPosts />
             </Show>
         </section>
     }
