@@ -61,6 +61,17 @@ def http_status(url: str) -> int:
         return e.code
 
 
+def http_answer(url: str, limit: int = 600) -> str:
+    """`url`'s status and the start of its body, for a failure message."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return f"{r.status} {r.read(limit).decode(errors='replace')}"
+    except urllib.error.HTTPError as e:
+        return f"{e.code} {e.read(limit).decode(errors='replace')}"
+    except OSError as e:
+        return f"no answer ({e})"
+
+
 class Processes:
     """The processes this test started, by name, each in its own process group."""
 

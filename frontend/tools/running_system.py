@@ -107,7 +107,7 @@ class RunningSystem:
     def start_service(self, name: str, env: dict | None = None):
         self.procs.start(name, [str(SERVICES / name)], {
             "HOST": "127.0.0.1", "PORT": str(self.ports[name]), "NATS_URL": self.nats_url, "NATS_REPLICAS": str(len(NODES)),
-            "FRONTEND_ORIGINS": self.origin, "QUERY_INSTANCE": "browser_test", "RUST_LOG": "info",
+            "FRONTEND_ORIGINS": self.origin, "QUERY_INSTANCE": "browser_test", "RUST_LOG": os.environ.get("SERVICES_RUST_LOG", "info"),
             # One automatic retry, too late to happen during the test: the page shows it
             # scheduled, and the manual Retry and Retry all are what the test presses.
             "QUERY_REDRIVE": "5m",

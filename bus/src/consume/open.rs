@@ -8,6 +8,21 @@ use async_nats::jetstream::{self, consumer::pull};
 use std::time::Duration;
 use tracing::info;
 
+/// How long one pull waits on the server for messages before the client asks again.
+///
+/// Short, because a pull can be lost without an answer: sent while the consumer has no
+/// leader (being elected, or its node just died) it gets "no responders", or it dies with
+/// the node that held it. The client then counts it as still waiting, and asks again only
+/// when it would have expired (plus 5 s): with the client's default 30 s, a consumer stayed
+/// deaf for 35 s — a comment that never got moderated in the browser test, under load. At
+/// 3 s it is 8 s at worst, for one small request per consumer every 3 s when idle. (Opening
+/// the stream again at once would be quicker, but it drops the messages the client has
+/// buffered, and query's ack-all consumers would then ack past them: lost.)
+const PULL_EXPIRES: Duration = Duration::from_secs(3);
+/// Idle heartbeats within each pull; missing two makes the worker ask whether the consumer
+/// still exists (see `Worker::is_gone`).
+const PULL_HEARTBEAT: Duration = Duration::from_secs(1);
+
 /// Whether the settings we choose differ from those the server holds for the consumer.
 fn differs(held: &jetstream::consumer::Config, wanted: &pull::Config) -> bool {
     // (0 means "the server's default", which the server then reports as a number.)
@@ -66,7 +81,12 @@ pub(super) async fn open(
         }
     }
     let Some(group) = &durable.pinned_group else {
-        return Ok(consumer.messages().await?);
+        return Ok(consumer
+            .stream()
+            .expires(PULL_EXPIRES)
+            .heartbeat(PULL_HEARTBEAT)
+            .messages()
+            .await?);
     };
     // A pinned client keeps its pin only while it keeps pulling: each pull must end (and
     // the next begin) well within the takeover time.

@@ -1,7 +1,7 @@
 """The blog itself: the page comes up live, a post and comments written through it, the
 moderation decisions arriving without a reload, and a fresh load showing the same."""
 
-from browser_kit import wait_until
+from browser_kit import CheckFailed, http_answer, wait_until
 from scenarios.world import LIKED, ORANGE, REJECTED_TEXT, TITLE, World
 
 
@@ -37,7 +37,15 @@ def moderation_decisions_arrive_live_and_user_text_stays_text(w: World):
     def decided():
         texts = [c["text"] for c in w.page.the_post()["comments"]]
         return LIKED in texts and REJECTED_TEXT in texts and texts
-    texts = wait_until("one approved comment and one rejected", decided, 30)
+    try:
+        texts = wait_until("one approved comment and one rejected", decided, 30)
+    except CheckFailed as failed:
+        # What the page shows beside what query answers: tells a page that missed an event
+        # from a query that never read the decisions.
+        post = w.page.the_post()
+        answer = http_answer(f"{w.system.urls['query']}/posts/{post['id']}?limit=20") if post else "-"
+        raise CheckFailed(f"{failed}; the page: {post!r}, link {w.page.state()['status']!r}; "
+                          f"query's GET /posts/{{id}}?limit=20 now: {answer}") from None
     page_text = w.browser.js("return document.body.innerText")
     assert ORANGE not in page_text, "the rejected comment's text is on the page"
     assert w.browser.js("return document.querySelectorAll('article.post b, li.comment script').length") == 0, \

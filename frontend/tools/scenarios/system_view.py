@@ -4,7 +4,7 @@ says when its own source, query, is gone."""
 
 import re
 
-from browser_kit import CheckFailed, http_status, wait_until
+from browser_kit import CheckFailed, http_answer, wait_until
 from page_kit import ENTER
 from scenarios.world import WHILE_MODERATION_DOWN, WHILE_NODE_DOWN, World
 
@@ -71,7 +71,7 @@ def a_comment_written_meanwhile_waits_in_the_backlog(w: World):
     except CheckFailed as failed:
         # What the panel showed and what query answers: tells a page that stopped asking
         # from a query that never read the comment.
-        answer = http_status(f"{w.system.urls['query']}/comments/{comment['id']}/timeline")
+        answer = http_answer(f"{w.system.urls['query']}/comments/{comment['id']}/timeline")
         raise CheckFailed(f"{failed}; the panel: {w.page.timeline(comment['id'])!r}; "
                           f"query's GET /comments/{{id}}/timeline now: {answer}") from None
     assert timeline["expanded"] == "true", f"aria-expanded is {timeline['expanded']!r}"

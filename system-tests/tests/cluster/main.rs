@@ -8,6 +8,7 @@
 // Shared with the workshop's test binary, which uses other parts of it.
 #[allow(dead_code)]
 mod helpers;
+mod lost_pull;
 mod node_loss;
 mod partitions;
 mod system_view;
