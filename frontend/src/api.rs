@@ -1,7 +1,8 @@
 //! Typed calls to the services, apart from the components that use them: the writes to
-//! posts and comments here, the recovery lab's calls to query in [`lab`]. (Reads of the
-//! posts and of the system never come from here: they arrive from query as live events,
-//! see [`crate::live`].) Every call fails with the one [`ApiError`], worded in [`error`].
+//! posts and comments, and the pages of older posts and comments, here; the recovery lab's
+//! calls to query in [`lab`]. (The first page of posts and the system view never come from
+//! here: they arrive from query as live events, see [`crate::live`].) Every call fails with
+//! the one [`ApiError`], worded in [`error`].
 //!
 //! The services are on other origins, so these are cross-origin requests; the services
 //! allow the frontend's origin through CORS.
@@ -24,6 +25,9 @@ use serde::{de::DeserializeOwned, Serialize};
 /// The services' answers to a created post and comment (pending at first): the wire
 /// contract's shapes.
 pub use contract::api::{Comment as CreatedComment, Post as CreatedPost};
+
+/// Query's pages: the wire contract's shapes.
+pub use contract::views::{PagedPost, PostsPage};
 
 /// `POST {posts}/posts` with the submit's idempotency key.
 pub async fn create_post(config: &Config, title: &str, key: &str) -> Result<CreatedPost, ApiError> {
@@ -50,6 +54,27 @@ pub async fn create_comment(
     };
     let request = json_post(Call::CreateComment, &url, Some(key), &body)?;
     send(Call::CreateComment, request).await
+}
+
+/// How many posts (or older comments) one page brings.
+pub const PAGE: usize = 20;
+
+/// `GET {query}/posts?limit=&after=`: the page of posts older than `after`, newest first.
+pub async fn older_posts(config: &Config, after: &str) -> Result<PostsPage, ApiError> {
+    let after = encode_segment(after);
+    let url = format!("{}/posts?limit={PAGE}&after={after}", config.query);
+    send(Call::Page, get(Call::Page, &url)?).await
+}
+
+/// `GET {query}/posts/{id}?limit=&before=`: the post with its comments older than `before`.
+pub async fn older_comments(
+    config: &Config,
+    post_id: &str,
+    before: &str,
+) -> Result<PagedPost, ApiError> {
+    let (post, before) = (encode_segment(post_id), encode_segment(before));
+    let url = format!("{}/posts/{post}?limit={PAGE}&before={before}", config.query);
+    send(Call::Page, get(Call::Page, &url)?).await
 }
 
 /// A fresh idempotency key: a random uuid, from the browser's cryptographic random

@@ -2,25 +2,28 @@
 //! [`PostsFeed`] and a [`SystemFeed`], each with a [`Link`] signal that says whether it is
 //! reachable. (Live data is a signal, not a resource: it is pushed, never asked for.)
 //!
-//! - `/posts/events` ([`follow_posts`]) feeds the [`Board`](crate::model::Board):
-//!   `snapshot` (the whole list) first on every connection, then `post` (one changed post)
-//!   for each change.
+//! - `/posts/events?limit=20` ([`follow_posts`]) feeds the [`Board`](crate::model::Board):
+//!   `page` (the newest posts) first on every connection, then `post` (one changed post, as
+//!   a page shows it: its newest comments) for each change. Older posts and comments are
+//!   asked for when the reader wants them (see [`crate::api::older_posts`]).
 //! - `/system/events` ([`follow_system`]) feeds the lab's [`SystemView`]: one `system`
 //!   event with the whole view on every connection and on every change.
 //!
-//! Because every (re)connect starts with the whole state, nothing missed while
-//! disconnected is lost, and no "catch up" logic is needed here.
+//! Because every (re)connect starts with the current state (the first page, the whole
+//! system view), nothing missed while disconnected is lost, and no "catch up" logic is
+//! needed here.
 //!
 //! Reconnecting (the same for both, in `Follower`): the browser's `EventSource` retries
 //! by itself after a dropped connection (query killed, network blip). It gives up for good
 //! only when an answer is not an event stream — a 503 while query replays its history,
 //! say — and then a new one is opened after a short, growing delay.
 
+use crate::api::PAGE;
 use crate::context::{PostsFeed, SystemFeed};
 use crate::model::system::{SystemView, SystemViewRules};
 pub use crate::model::Link;
 use crate::model::Post;
-use contract::views::PostView;
+use contract::views::{PagedPost, PostsPage, LIVE_PAGE, LIVE_POST};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
@@ -43,10 +46,11 @@ type Handler = Box<dyn Fn(&str) -> Result<(), String>>;
 pub fn follow_posts(query_base: &str, feed: PostsFeed) {
     let PostsFeed { board, link } = feed;
     let shown_once = Rc::new(Cell::new(false));
-    let on_snapshot: Handler = Box::new(move |text| {
-        let posts: Vec<PostView> = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        let posts: Vec<Post> = posts.into_iter().map(Post::from).collect();
-        board.update(|board| board.replace_all(posts));
+    let on_page: Handler = Box::new(move |text| {
+        let page: PostsPage = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let posts: Vec<Post> = page.posts.into_iter().map(Post::from).collect();
+        let older = page.next.map(|id| id.to_string());
+        board.update(|board| board.replace_first_page(posts, older));
         if !shown_once.replace(true) {
             // After the next frame the list is on screen; mark that moment for the test.
             request_animation_frame(|| {
@@ -58,13 +62,13 @@ pub fn follow_posts(query_base: &str, feed: PostsFeed) {
         Ok(())
     });
     let on_post: Handler = Box::new(move |text| {
-        let post = Post::from(serde_json::from_str::<PostView>(text).map_err(|e| e.to_string())?);
+        let post = Post::from(serde_json::from_str::<PagedPost>(text).map_err(|e| e.to_string())?);
         board.update(|board| board.merge_post(post));
         Ok(())
     });
     Follower::start(
-        format!("{query_base}/posts/events"),
-        vec![("snapshot", on_snapshot), ("post", on_post)],
+        format!("{query_base}/posts/events?limit={PAGE}"),
+        vec![(LIVE_PAGE, on_page), (LIVE_POST, on_post)],
         link,
     );
 }

@@ -28,7 +28,7 @@ pub mod tape;
 pub mod time;
 pub mod timeline;
 
-use contract::views::{CommentView, PostView};
+use contract::views::{CommentView, PagedPost, PostView};
 use redrive::ModerationIssue;
 
 /// How the page's link to one of query's live streams is doing.
@@ -104,7 +104,12 @@ impl Comment {
 pub struct Post {
     pub id: String,
     pub title: String,
+    /// The comments shown, oldest first: the newest, and the older ones the reader asked for.
     pub comments: Vec<Comment>,
+    /// How many comments query knows the post has (more than shown when some are older).
+    pub comment_count: usize,
+    /// Where the older comments continue (the `before` of their page), if any are left.
+    pub older_comments: Option<String>,
     /// Created from this page and not yet seen in anything query sent.
     pub unconfirmed: bool,
 }
@@ -114,9 +119,32 @@ impl From<PostView> for Post {
         Post {
             id: view.id.to_string(),
             title: view.title,
+            comment_count: view.comments.len(),
             comments: view.comments.into_iter().map(Comment::from).collect(),
+            older_comments: None,
             unconfirmed: false,
         }
+    }
+}
+
+impl From<PagedPost> for Post {
+    fn from(view: PagedPost) -> Post {
+        Post {
+            id: view.id.to_string(),
+            title: view.title,
+            comments: view.comments.into_iter().map(Comment::from).collect(),
+            comment_count: view.comment_count,
+            older_comments: view.older_comments.map(|id| id.to_string()),
+            unconfirmed: false,
+        }
+    }
+}
+
+impl Post {
+    /// How many older comments are not shown yet.
+    pub fn comments_not_shown(&self) -> usize {
+        let confirmed = self.comments.iter().filter(|c| !c.unconfirmed).count();
+        self.comment_count.saturating_sub(confirmed)
     }
 }
 

@@ -24,7 +24,7 @@ import time
 from browser_kit import CheckFailed
 from page_kit import Page
 from running_system import DIST, ROOT, RunningSystem, missing_pieces
-from scenarios import blog, console, dead_letters, outages, streams, system_view
+from scenarios import blog, console, dead_letters, outages, paging, streams, system_view
 from scenarios.world import World
 
 OUTPUT = ROOT / "frontend" / "test-output"
@@ -55,6 +55,8 @@ SCENARIOS = [
     console.a_poison_message_from_the_scenario_list_becomes_a_dead_letter,
     system_view.a_killed_broker_node_is_shown_down_while_the_blog_goes_on,
     system_view.without_query_the_system_view_says_what_it_cannot_know,
+    # Pages (issue 14): a blog larger than a page.
+    paging.older_posts_and_comments_load_on_demand,
 ]
 
 # What a failing check raises (anything else is a setup failure or a bug in this test).

@@ -32,8 +32,8 @@
 //!   announce), and following the dead letters.
 //! - [`live`]: `GET /posts/events`, the server-sent-events stream of read-model changes
 //!   (a snapshot first, then one event per changed post).
-//! - [`live_pages`]: the same stream with `?limit=N`: the first page, then each changed
-//!   post as a page shows it.
+//! - [`live_pages`]: the same stream with `?limit=N`, what the web client follows: the
+//!   first page, then each changed post as a page shows it.
 //! - [`state`]: [`state::AppState`], what routes, consumers, live streams and the system
 //!   watcher share, and how the service reports its health.
 //! - [`pages`]: what a page of posts or comments asks for (`?limit=`, `?after=`,

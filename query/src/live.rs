@@ -1,7 +1,7 @@
-//! Live updates for the web client: `GET /posts/events` (and `GET /system/events`),
-//! server-sent-events streams. This module holds what the whole and the paged form
-//! (`?limit=N`, see [`crate::live_pages`]) share — [`Changes`], the fan-out of every
-//! change — and the whole form, which the web client follows today.
+//! Live updates: `GET /posts/events` (and `GET /system/events`), server-sent-events streams.
+//! The web client follows the paged form, `?limit=N` (see [`crate::live_pages`]); this
+//! module holds what both forms share — [`Changes`], the fan-out of every change — and the
+//! whole form, for any client that wants every post.
 //!
 //! A client that connects (or reconnects) first gets `event: snapshot` with every post, so
 //! it never misses an update that happened while it was away; after that, one

@@ -1,5 +1,5 @@
-//! The paged live stream, `GET /posts/events?limit=N`, so that opening a blog of 100,000
-//! posts costs what opening one of ten does (the web client does not follow it yet).
+//! The paged live stream, `GET /posts/events?limit=N`: what the web client follows, so that
+//! opening a blog of 100,000 posts costs what opening one of ten does.
 //!
 //! A client that connects (or reconnects, or falls too far behind) first gets `event: page`,
 //! the first page as `GET /posts?limit=N` answers it. After that, `event: post` for each

@@ -33,6 +33,8 @@ pub enum Call {
     LabAction,
     /// `GET {query}/streams/{name}/messages`: a page of a stream's tape
     Tape,
+    /// `GET {query}/posts?limit=` or `/posts/{id}?limit=`: older posts or comments
+    Page,
     /// `GET`/`PUT {moderation}/knobs`
     Knobs,
     /// `GET {moderation}/waiting`, `POST {moderation}/waiting/{id}/decision`
@@ -45,7 +47,9 @@ impl Call {
         match self {
             Call::CreatePost => "posts",
             Call::CreateComment => "comments",
-            Call::Timeline | Call::Tape | Call::RetryDeadLetter | Call::RetryAll => "query",
+            Call::Timeline | Call::Tape | Call::Page | Call::RetryDeadLetter | Call::RetryAll => {
+                "query"
+            }
             Call::LabState | Call::LabAction => "lab controller",
             Call::Knobs | Call::Moderate => "moderation",
         }
@@ -202,9 +206,12 @@ impl fmt::Display for ApiError {
             Call::CreatePost | Call::CreateComment => self.write_text(),
             Call::Timeline => self.timeline_text(),
             Call::RetryDeadLetter | Call::RetryAll => self.retry_text(),
-            Call::Tape | Call::LabState | Call::LabAction | Call::Knobs | Call::Moderate => {
-                self.plain()
-            }
+            Call::Tape
+            | Call::Page
+            | Call::LabState
+            | Call::LabAction
+            | Call::Knobs
+            | Call::Moderate => self.plain(),
         };
         f.write_str(&text)
     }

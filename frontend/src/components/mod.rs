@@ -3,7 +3,8 @@
 //! [`SystemFeed`](crate::context::SystemFeed) that [`crate::live`] fills, the current
 //! [`Page`](nav::Page), and the [`Config`](crate::config::Config). Calls to the services go
 //! through [`crate::api`]: reads that are asked for (a timeline) as a `LocalResource`,
-//! writes (a post, a comment, a retry) as an `Action`.
+//! older pages of posts and comments on a button's press (`older`), writes (a post, a
+//! comment, a retry) as an `Action`.
 //!
 //! Dependencies point one way: `app` → the views → their parts; no module here imports
 //! one that imports it back (the System view's parts share only `crate::context`).
@@ -18,6 +19,7 @@ pub mod gave_up;
 pub mod knobs;
 pub mod moderator;
 pub mod nav;
+pub mod older;
 pub mod post_card;
 pub mod posts;
 pub mod streams;

@@ -1,6 +1,7 @@
 //! One post: its title, its comments, and its add-comment form.
 
 use crate::components::comments::{CommentForm, CommentList};
+use crate::components::older::OlderComments;
 use crate::context::PostsFeed;
 use leptos::prelude::*;
 
@@ -23,6 +24,7 @@ pub fn PostCard(id: String) -> impl IntoView {
     view! {
         <article class="post" data-post-id=post_attr aria-labelledby=labelled_by>
             <h3 id=heading_id>{title}</h3>
+            <OlderComments post_id=id.clone() />
             <CommentList comments />
             <CommentForm post_id=id />
         </article>

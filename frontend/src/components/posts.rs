@@ -1,6 +1,7 @@
 //! The new-post form and the list of posts.
 
 use crate::api;
+use crate::components::older::OlderPosts;
 use crate::components::post_card::PostCard;
 use crate::components::text_form::TextForm;
 use crate::config::Config;
@@ -35,7 +36,7 @@ pub fn NewPost() -> impl IntoView {
     }
 }
 
-/// Every post, oldest first, as cards.
+/// The posts, newest first, as cards; older ones on demand.
 #[component]
 pub fn PostList() -> impl IntoView {
     let PostsFeed { board, link } = expect_context::<PostsFeed>();
@@ -57,6 +58,7 @@ pub fn PostList() -> impl IntoView {
                         <PostCard id />
                     </For>
                 </div>
+                <OlderPosts />
             </Show>
         </section>
     }

@@ -199,6 +199,12 @@ async fn with_a_limit_the_stream_starts_with_the_first_page_and_sends_posts_as_p
     assert_eq!(post["commentCount"], 26);
     assert_eq!(post["comments"].as_array().map(Vec::len), Some(20));
     assert_eq!(post["comments"][19]["id"], late.as_str());
+    // Then its moderation.
+    let moderated = next_frame(&mut response, &mut buffer, |f| {
+        f.contains("event: post") && data_of(f)["comments"][19]["status"] == "approved"
+    })
+    .await;
+    assert_eq!(data_of(&moderated)["comments"][19]["id"], late.as_str());
 
     for path in [
         "/posts/events?limit=0",
