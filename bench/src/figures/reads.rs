@@ -4,6 +4,7 @@
 //! first page), the first page a browser asks for: `GET /posts?limit=20`.
 //! No baseline: this is the service answering from memory, nothing else is involved.
 
+use super::live_page::{self, LivePage};
 use crate::history::{self, context};
 use crate::http;
 use crate::load::{closed_loop, Client, Throughput};
@@ -11,6 +12,7 @@ use crate::nats::{Durability, NatsServer};
 use crate::plan::Plan;
 use crate::services::{Launcher, Service};
 use anyhow::{bail, Context};
+use bus::PostId;
 use hyper::StatusCode;
 use serde::Serialize;
 use std::path::Path;
@@ -31,6 +33,8 @@ pub struct Reads {
     pub big_post_comments: usize,
     /// Size of one first-page answer.
     pub first_page_kib: f64,
+    /// Browsers following the live page, with the big post on it.
+    pub live_page: LivePage,
 }
 
 /// The comments of the one big post (issue 14: a post of 100k comments must not slow
@@ -39,6 +43,10 @@ const BIG_POST_COMMENTS: usize = 100_000;
 
 /// The page a browser asks for first.
 const FIRST_PAGE: &str = "/posts?limit=20";
+
+/// Browsers on the live page, and the new comments they are shown; fewer in a quick run.
+const LIVE_CLIENTS: usize = 200;
+const LIVE_COMMENTS: usize = 100;
 
 pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<Reads> {
     let nats = NatsServer::start(Durability::Lazy).await?;
@@ -105,7 +113,8 @@ pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<Reads> {
     } else {
         BIG_POST_COMMENTS
     };
-    let first_page_bytes = add_a_big_post(&js, plan, query.port, big_post_comments).await?;
+    let (first_page_bytes, big_post) =
+        add_a_big_post(&js, plan, query.port, big_post_comments).await?;
     let mut page_runs = Vec::new();
     for repeat in 1..=plan.repeats {
         let clients = (0..plan.clients)
@@ -118,7 +127,14 @@ pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<Reads> {
         );
         page_runs.push(page);
     }
+    let (live_clients, live_comments) = if plan.quick {
+        (LIVE_CLIENTS / 4, LIVE_COMMENTS / 4)
+    } else {
+        (LIVE_CLIENTS, LIVE_COMMENTS)
+    };
+    let live_page = live_page::measure(&js, &query, big_post, live_clients, live_comments).await?;
     Ok(Reads {
+        live_page,
         first_page: Throughput::median_of(&page_runs),
         big_post_comments,
         first_page_kib: first_page_bytes as f64 / 1024.0,
@@ -132,21 +148,24 @@ pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<Reads> {
 }
 
 /// Writes one more post, of `comments` comments, and waits until query shows it first on
-/// the first page; returns that page's size in bytes.
+/// the first page; returns that page's size in bytes, and the post's id.
 async fn add_a_big_post(
     js: &async_nats::jetstream::Context,
     plan: &Plan,
     port: u16,
     comments: usize,
-) -> anyhow::Result<usize> {
+) -> anyhow::Result<(usize, PostId)> {
     println!("  reads: one more post, of {comments} comments");
     history::fill(js, plan.read_posts..plan.read_posts + 1, comments).await?;
     let deadline = std::time::Instant::now() + Duration::from_secs(300);
     loop {
         let (status, body) = http::Conn::open(port).await?.get(FIRST_PAGE).await?;
         let page: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-        if status == StatusCode::OK && page["posts"][0]["commentCount"] == comments {
-            return Ok(body.len());
+        let big = &page["posts"][0];
+        if status == StatusCode::OK && big["commentCount"] == comments {
+            let id = big["id"].as_str().and_then(|id| id.parse().ok());
+            let id = id.context("the first page's post has no id")?;
+            return Ok((body.len(), id));
         }
         if std::time::Instant::now() > deadline {
             bail!("query did not show the big post first within 5 minutes (GET {FIRST_PAGE}: {status})");

@@ -177,7 +177,7 @@ const NOTES: &str = "
   configured like POSTS on the same nats-server. Comments are spread over 64 posts; moderation
   and the comment updates run in the background as they would in use.
 - **moderation latency**: one comment at a time, from sending `POST /posts/{id}/comments` to
-  the query service's live stream (`GET /posts/events`) showing the comment approved or
+  the query service's live page (`GET /posts/events?limit=20`, as the web client follows it) showing the comment approved or
   rejected. Baseline: the same three hops built from bare async-nats (publish, ack awaited;
   durable pull consumer; relay acks after its own publish is acked), first publish to last
   delivery.
@@ -188,6 +188,10 @@ const NOTES: &str = "
 - **reads**: the query binary with the read model of 10k posts of 10 comments; `GET /posts/{id}`
   over all posts from 64 clients, the full `GET /posts` from 8; then one more post, of 100k
   comments (the newest, so on the first page), and the first page `GET /posts?limit=20` from 64.
+  Then the live page: 200 browsers follow `GET /posts/events?limit=20` as the web client does
+  (connect → first page each; query's `VmRSS` growth per browser), and 100 comments published
+  one after another into COMMENTS on the big post, each timed from its publish to its `post`
+  event at every browser (query's part of a comment showing on open pages, without a render).
 - **memory**: `VmRSS` of each process from `/proc`; peak is `VmHWM`. At rest: right after a
   fresh start on empty streams. After the replay: all four services started together on the
   largest history (once), and query alone in each replay run (median).

@@ -3,6 +3,7 @@
 
 use super::format::{count, memory, percentiles, throughput, MB_PER_MIB};
 use super::{Results, Verdict};
+use crate::figures::live_page::LivePage;
 use crate::nats::Durability;
 
 /// One line of the table.
@@ -202,6 +203,7 @@ pub(super) fn rows(results: &Results) -> (Vec<Row>, Vec<Verdict>) {
             target,
             verdict,
         });
+        live_page_rows(&mut rows, &mut verdicts, &reads.live_page);
     }
     if !results.at_rest.is_empty() {
         rows.push(Row::plain(
@@ -281,4 +283,52 @@ fn cluster_rows(results: &Results) -> Vec<Row> {
         });
     }
     rows
+}
+
+/// The live page (issue 14): browsers following `/posts/events?limit=20` with the big post on
+/// the first page — their wait for the first page, query's memory per browser, and a new
+/// comment's way to every one of them (target: shown within 100 ms p99).
+fn live_page_rows(rows: &mut Vec<Row>, verdicts: &mut Vec<Verdict>, live: &LivePage) {
+    rows.push(Row::plain(
+        format!(
+            "live page: connect → first page (`event: page`), {} browsers",
+            live.clients
+        ),
+        format!(
+            "p50 {:.1} ms · p99 {:.1} ms",
+            live.first_page.p50, live.first_page.p99
+        ),
+    ));
+    rows.push(Row::plain(
+        format!(
+            "live page: query's memory per connected browser ({} browsers)",
+            live.clients
+        ),
+        format!("{:.0} KiB", live.kib_per_client),
+    ));
+    let p99 = live.to_every_client.p99;
+    let target = "p99 < 100 ms".to_owned();
+    let verdict = judge(
+        verdicts,
+        target.clone(),
+        format!("{p99:.1} ms"),
+        p99 < 100.0,
+    );
+    rows.push(Row {
+        figure: format!(
+            "live page: a new comment on the big post, publish → `post` event at every one of {} browsers ({} comments)",
+            live.clients, live.comments
+        ),
+        measured: format!(
+            "p50 {:.1} ms · p99 {:.1} ms (first browser: p50 {:.1} ms · p99 {:.1} ms)",
+            live.to_every_client.p50,
+            p99,
+            live.to_first_client.p50,
+            live.to_first_client.p99
+        ),
+        baseline: "—".into(),
+        ratio: "—".into(),
+        target,
+        verdict,
+    });
 }

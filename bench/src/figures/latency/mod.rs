@@ -1,5 +1,5 @@
 //! End-to-end moderation latency: one comment at a time, from `POST /posts/{id}/comments`
-//! until the query service's live stream (`GET /posts/events`) shows the comment approved
+//! until the query service's live page (`GET /posts/events?limit=20`) shows the comment approved
 //! or rejected — what a reader watching the page waits for.
 //!
 //! The comment travels three JetStream hops on its way:
@@ -119,14 +119,12 @@ impl Page {
     async fn open(system: &System) -> anyhow::Result<Page> {
         let mut live = http::Conn::open(system.port(Service::Query)?)
             .await?
-            .events("/posts/events")
+            // What the web client follows: the first page, then each changed post.
+            .events(crate::figures::live_page::LIVE_PAGE)
             .await?;
         let first = live.next().await?;
-        if first.name != "snapshot" {
-            bail!(
-                "the live stream began with {:?}, not a snapshot",
-                first.name
-            );
+        if first.name != "page" {
+            bail!("the live stream began with {:?}, not a page", first.name);
         }
         Ok(Page {
             posts: http::Conn::open(system.port(Service::Posts)?).await?,
