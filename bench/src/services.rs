@@ -56,6 +56,15 @@ pub struct Launcher {
 impl Launcher {
     /// Starts `service` without waiting for it to be ready.
     pub fn spawn(&self, service: Service) -> anyhow::Result<Running> {
+        self.spawn_with(service, &[])
+    }
+
+    /// Like [`Launcher::spawn`], with more environment variables.
+    pub fn spawn_with(
+        &self,
+        service: Service,
+        extra_env: &[(String, String)],
+    ) -> anyhow::Result<Running> {
         let port = free_port()?;
         // The release binaries are beside our own (`target/release/bench`).
         let binaries = harness::services::own_folder()?;
@@ -64,7 +73,7 @@ impl Launcher {
             nats_url: &self.nats_url,
             rust_log: &self.rust_log,
             instance: "query",
-            extra_env: &[],
+            extra_env,
         };
         let command = harness::services::command(service, port, &launch)?;
         let log = self.logs.join(format!("{}-{port}.log", service.name()));

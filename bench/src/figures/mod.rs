@@ -2,6 +2,7 @@
 
 pub mod latency;
 pub mod live_page;
+pub mod page_load;
 pub mod reads;
 pub mod replay;
 pub mod writes;

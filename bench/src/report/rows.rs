@@ -4,7 +4,9 @@
 use super::format::{count, memory, percentiles, throughput, MB_PER_MIB};
 use super::{Results, Verdict};
 use crate::figures::live_page::LivePage;
+use crate::figures::page_load::PageLoad;
 use crate::nats::Durability;
+use crate::stats::median;
 
 /// One line of the table.
 pub(super) struct Row {
@@ -204,6 +206,7 @@ pub(super) fn rows(results: &Results) -> (Vec<Row>, Vec<Verdict>) {
             verdict,
         });
         live_page_rows(&mut rows, &mut verdicts, &reads.live_page);
+        page_load_row(&mut rows, &mut verdicts, &reads.page_load);
     }
     if !results.at_rest.is_empty() {
         rows.push(Row::plain(
@@ -326,6 +329,48 @@ fn live_page_rows(rows: &mut Vec<Row>, verdicts: &mut Vec<Verdict>, live: &LiveP
             live.to_first_client.p50,
             live.to_first_client.p99
         ),
+        baseline: "—".into(),
+        ratio: "—".into(),
+        target,
+        verdict,
+    });
+}
+
+/// The web client in headless Chromium with the big post on its first page (issue 14:
+/// first posts shown within 300 ms).
+fn page_load_row(rows: &mut Vec<Row>, verdicts: &mut Vec<Verdict>, load: &PageLoad) {
+    let figure = "page load in headless Chromium: navigation → first page of posts on screen, the big post on it".to_owned();
+    let target = "cold median < 300 ms".to_owned();
+    let (measured, verdict) = match load {
+        PageLoad::Measured {
+            cold_ms,
+            warm_ms,
+            posts,
+            comments,
+        } => {
+            let list = |ms: &[f64]| {
+                let each: Vec<String> = ms.iter().map(|m| format!("{m:.0}")).collect();
+                each.join(", ")
+            };
+            let measured = format!(
+                "cold {} ms · warm {} ms ({posts} posts, {comments} comments on the big one shown)",
+                list(cold_ms),
+                list(warm_ms)
+            );
+            let cold = median(cold_ms.iter().copied());
+            let verdict = judge(
+                verdicts,
+                target.clone(),
+                format!("{cold:.0} ms"),
+                cold < 300.0,
+            );
+            (measured, verdict)
+        }
+        PageLoad::Skipped { why } => (format!("not measured: {why}"), "—".into()),
+    };
+    rows.push(Row {
+        figure,
+        measured,
         baseline: "—".into(),
         ratio: "—".into(),
         target,
