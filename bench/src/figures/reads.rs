@@ -1,7 +1,10 @@
-//! Query reads with a large read model: `GET /posts/{id}` (what a post's page asks) and the
-//! full `GET /posts` (every post with every comment), with 10k posts of ten comments each;
-//! then, with one more post of [`BIG_POST_COMMENTS`] comments (the newest, so it is on the
-//! first page), the first page a browser asks for: `GET /posts?limit=20`.
+//! Query reads with a large read model: 10k posts of ten comments each, then one more post
+//! of [`BIG_POST_COMMENTS`] comments (the newest, so it is on the first page). First the
+//! live page browsers follow and the page load in a browser ([`super::live_page`],
+//! [`super::page_load`]), before any big answer, so that query's memory per browser is not
+//! hidden in space freed from one. Then, repeated: `GET /posts/{id}` over the 10k posts
+//! (what a post's page asks), the full `GET /posts` (every post with every comment, the big
+//! one too) and the first page a browser asks for, `GET /posts?limit=20`.
 //! No baseline: this is the service answering from memory, nothing else is involved.
 
 use super::live_page::{self, LivePage};
@@ -82,17 +85,9 @@ pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<Reads> {
     let mut query = launcher.spawn_with(Service::Query, &env)?;
     query.wait_ready(Duration::from_secs(600)).await?;
 
-    // The post ids, from one full read (which also warms the service up).
-    let (status, body) = http::Conn::open(query.port).await?.get("/posts").await?;
-    if status != StatusCode::OK {
-        bail!("GET /posts answered {status}");
-    }
-    let all: Vec<serde_json::Value> =
-        serde_json::from_slice(&body).context("GET /posts answered no JSON array")?;
-    let ids: Vec<String> = all
-        .iter()
-        .filter_map(|p| p["id"].as_str().map(str::to_owned))
-        .collect();
+    // The post ids, a page at a time (small answers: the live page's memory figure below
+    // must not find the allocator full of space freed from 13 MB answers).
+    let ids = every_post_id(query.port).await?;
     if ids.len() != plan.read_posts {
         bail!(
             "query shows {} posts, not the {} written",
@@ -100,8 +95,26 @@ pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<Reads> {
             plan.read_posts
         );
     }
+    let big_post_comments = if plan.quick {
+        BIG_POST_COMMENTS / 10
+    } else {
+        BIG_POST_COMMENTS
+    };
+    let (first_page_bytes, big_post) =
+        add_a_big_post(&js, plan, query.port, big_post_comments).await?;
+    let (live_clients, live_comments) = if plan.quick {
+        (LIVE_CLIENTS / 4, LIVE_COMMENTS / 4)
+    } else {
+        (LIVE_CLIENTS, LIVE_COMMENTS)
+    };
+    let live_page = live_page::measure(&js, &query, big_post, live_clients, live_comments).await?;
+    let page_load = page_load::measure(query.port, frontend_port, PAGE_LOADS).await?;
 
-    let (mut one_runs, mut all_runs) = (Vec::new(), Vec::new());
+    let (status, body) = http::Conn::open(query.port).await?.get("/posts").await?;
+    if status != StatusCode::OK {
+        bail!("GET /posts answered {status}");
+    }
+    let (mut one_runs, mut all_runs, mut page_runs) = (Vec::new(), Vec::new(), Vec::new());
     for repeat in 1..=plan.repeats {
         let clients = (0..plan.clients)
             .map(|n| {
@@ -119,39 +132,18 @@ pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<Reads> {
             .map(|_| Get::new(query.port, vec!["/posts".into()]))
             .collect();
         let every = closed_loop(clients, plan.warmup, plan.run).await?;
-        println!(
-            "    {repeat}/{}: GET /posts/{{id}} {:.0}/s (p99 {:.1} ms) · GET /posts {:.1}/s (p99 {:.0} ms)",
-            plan.repeats, one.per_sec, one.p99_ms, every.per_sec, every.p99_ms
-        );
-        one_runs.push(one);
-        all_runs.push(every);
-    }
-    let big_post_comments = if plan.quick {
-        BIG_POST_COMMENTS / 10
-    } else {
-        BIG_POST_COMMENTS
-    };
-    let (first_page_bytes, big_post) =
-        add_a_big_post(&js, plan, query.port, big_post_comments).await?;
-    let mut page_runs = Vec::new();
-    for repeat in 1..=plan.repeats {
         let clients = (0..plan.clients)
             .map(|_| Get::new(query.port, vec![FIRST_PAGE.into()]))
             .collect();
         let page = closed_loop(clients, plan.warmup, plan.run).await?;
         println!(
-            "    {repeat}/{}: GET {FIRST_PAGE} {:.0}/s (p99 {:.1} ms)",
-            plan.repeats, page.per_sec, page.p99_ms
+            "    {repeat}/{}: GET /posts/{{id}} {:.0}/s (p99 {:.1} ms) · GET /posts {:.1}/s (p99 {:.0} ms) · GET {FIRST_PAGE} {:.0}/s (p99 {:.1} ms)",
+            plan.repeats, one.per_sec, one.p99_ms, every.per_sec, every.p99_ms, page.per_sec, page.p99_ms
         );
+        one_runs.push(one);
+        all_runs.push(every);
         page_runs.push(page);
     }
-    let (live_clients, live_comments) = if plan.quick {
-        (LIVE_CLIENTS / 4, LIVE_COMMENTS / 4)
-    } else {
-        (LIVE_CLIENTS, LIVE_COMMENTS)
-    };
-    let live_page = live_page::measure(&js, &query, big_post, live_clients, live_comments).await?;
-    let page_load = page_load::measure(query.port, frontend_port, PAGE_LOADS).await?;
     Ok(Reads {
         live_page,
         page_load,
@@ -165,6 +157,37 @@ pub async fn measure(plan: &Plan, logs: &Path) -> anyhow::Result<Reads> {
         one_post_clients: plan.clients,
         all_posts_clients: plan.list_clients,
     })
+}
+
+/// Every post's id, read through `GET /posts?limit=200&after=…` to the last page.
+async fn every_post_id(port: u16) -> anyhow::Result<Vec<String>> {
+    let mut conn = http::Conn::open(port).await?;
+    let (mut ids, mut after) = (Vec::new(), None::<String>);
+    loop {
+        let path = match &after {
+            Some(id) => format!("/posts?limit=200&after={id}"),
+            None => "/posts?limit=200".to_owned(),
+        };
+        let (status, body) = conn.get(&path).await?;
+        if status != StatusCode::OK {
+            bail!("GET {path} answered {status}");
+        }
+        let page: serde_json::Value = serde_json::from_slice(&body)
+            .with_context(|| format!("GET {path} answered no JSON"))?;
+        let posts = page["posts"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        ids.extend(
+            posts
+                .iter()
+                .filter_map(|p| p["id"].as_str().map(str::to_owned)),
+        );
+        match page["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => return Ok(ids),
+        }
+    }
 }
 
 /// Writes one more post, of `comments` comments, and waits until query shows it first on

@@ -185,16 +185,18 @@ const NOTES: &str = "
   the events in the streams query reads. Time from starting the query binary until `/health`
   answers 200. Baseline: one ordered consumer per stream reading the same streams to the end,
   at once, from a new connection, without decoding.
-- **reads**: the query binary with the read model of 10k posts of 10 comments; `GET /posts/{id}`
-  over all posts from 64 clients, the full `GET /posts` from 8; then one more post, of 100k
-  comments (the newest, so on the first page), and the first page `GET /posts?limit=20` from 64.
-  Then the live page: 1,000 browsers follow `GET /posts/events?limit=20` as the web client does
-  (connect → first page each; query's `VmRSS` growth per browser), and 100 comments published
-  one after another into COMMENTS on the big post, each timed from its publish to its `post`
-  event at every browser (query's part of a comment showing on open pages, without a render).
-  Last, the web client itself in headless Chromium against that query (`frontend/tools/page_load.py`):
-  navigation start to the first page of posts on screen (the client's `posts-shown` mark), 5
-  loads with a cold cache and 5 warm; not measured when Chromium or the built client is missing.
+- **reads**: the query binary with the read model of 10k posts of 10 comments, then one more
+  post of 100k comments (the newest, so on the first page). First the live page: 1,000
+  browsers follow `GET /posts/events?limit=20` as the web client does (connect → first page
+  each; query's `VmRSS` growth per browser, before any big answer has left freed memory
+  behind), and 100 comments published one after another into COMMENTS on the big post, each
+  timed from its publish to its `post` event at every browser (query's part of a comment
+  showing on open pages, without a render). Then the web client itself in headless Chromium
+  against that query (`frontend/tools/page_load.py`): navigation start to the first page of
+  posts on screen (the client's `posts-shown` mark), 5 loads with a cold cache and 5 warm; not
+  measured when Chromium or the built client is missing. Then `GET /posts/{id}` over the 10k
+  posts from 64 clients, the full `GET /posts` (the big post in it) from 8, and the first page
+  `GET /posts?limit=20` from 64.
 - **memory**: `VmRSS` of each process from `/proc`; peak is `VmHWM`. At rest: right after a
   fresh start on empty streams. After the replay: all four services started together on the
   largest history (once), and query alone in each replay run (median).

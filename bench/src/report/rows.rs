@@ -175,7 +175,7 @@ pub(super) fn rows(results: &Results) -> (Vec<Row>, Vec<Verdict>) {
         ));
         rows.push(Row::plain(
             format!(
-                "GET /posts, {posts} posts ({:.1} MB each), {} clients",
+                "GET /posts, {posts} posts and the big post ({:.1} MB each), {} clients",
                 reads.all_posts_mib * MB_PER_MIB,
                 reads.all_posts_clients
             ),
