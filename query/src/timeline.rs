@@ -7,15 +7,21 @@ use chrono::{DateTime, Utc};
 use contract::EventType;
 use std::collections::HashMap;
 
-/// One event in a comment's history (kept small: there is one per event in the streams).
+/// One event in a comment's history (kept small: there is one per event in the streams, so
+/// a million events keep a million of these).
 #[derive(Clone, Debug, PartialEq)]
 struct Hop {
-    event_type: &'static str,
+    /// Which of [`EventType::ALL`]: one byte, where the type's name would take sixteen.
+    kind: u8,
     event_id: EventId,
     time: DateTime<Utc>,
     /// Where it is stored, once a delivery has said (for the link to the Streams page).
     stored_at: Option<(StreamDef, u64)>,
 }
+
+/// The hops of a comment's usual life: created, moderated, updated. Allocated at that size
+/// rather than grown to the next (four): a quarter less memory per comment.
+const USUAL_HOPS: usize = 3;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 struct History {
@@ -49,15 +55,23 @@ impl Timelines {
             EventBody::CommentUpdated(c) => c.id,
             EventBody::PostCreated(_) => return false,
         };
-        let history = self.by_comment.entry(comment).or_default();
+        let history = self.by_comment.entry(comment).or_insert_with(|| History {
+            correlation: None,
+            hops: Vec::with_capacity(USUAL_HOPS),
+        });
         if let Some(known) = history.hops.iter_mut().find(|hop| hop.event_id == id) {
             // A redelivery of an event re-published (a dead letter retried) names its first
             // copy's place or the newer one; either is a true link, so the first is kept.
             known.stored_at = known.stored_at.or(stored_at);
             return false;
         }
+        let kind = EventType::ALL
+            .iter()
+            .position(|t| *t == body.event_type())
+            .and_then(|i| u8::try_from(i).ok())
+            .unwrap_or(u8::MAX);
         let hop = Hop {
-            event_type: body.type_name(),
+            kind,
             event_id: id,
             time,
             stored_at,
@@ -84,9 +98,10 @@ impl Timelines {
             .map(|hop| {
                 let since_previous_ms = previous.map(|p| (hop.time - p).num_milliseconds());
                 previous = Some(hop.time);
+                let event_type = EventType::ALL.get(usize::from(hop.kind));
                 HopView {
-                    event_type: hop.event_type.to_owned(),
-                    source: source_of(hop.event_type).to_owned(),
+                    event_type: event_type.map_or("?", |t| t.name).to_owned(),
+                    source: event_type.map_or("?", |t| t.publisher().name()).to_owned(),
                     event_id: hop.event_id,
                     time: hop.time,
                     since_previous_ms,
@@ -112,11 +127,6 @@ impl Timelines {
             summary,
         })
     }
-}
-
-/// The service that publishes `event_type`, as the contract says.
-fn source_of(event_type: &str) -> &'static str {
-    EventType::named(event_type).map_or("?", |t| t.publisher().name())
 }
 
 #[cfg(test)]
