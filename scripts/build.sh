@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make build` (and so `make run`): the services in release and the web client, side by side.
+# `make build` (and so `make run`): the services (the `lab` profile, into target/lab/: see
+# Cargo.toml) and the web client, side by side.
 #
 # The two builds share nothing (another target, another profile; the web client has a
 # target folder of its own), and neither keeps 2 cores busy all the time (linking, build
@@ -17,7 +18,7 @@ setsid bash scripts/frontend.sh build >"$web_log" 2>&1 &
 web_pid=$!
 trap 'kill -- "-$web_pid" 2>/dev/null || true' EXIT
 
-cargo build --release -p posts -p comments -p moderation -p query -p bus --bins
+cargo build --profile lab -p posts -p comments -p moderation -p query -p bus --bins
 
 if [ -n "$(jobs -r)" ]; then echo "services built; the web client is still building…"; fi
 if ! wait "$web_pid"; then

@@ -286,7 +286,7 @@ class LabProcesses:
 
     def poison(self):
         import subprocess
-        binary = self.settings.ROOT / "target/release/poison"
+        binary = self.settings.BINARIES / "poison"
         done = subprocess.run([str(binary)], env={**os.environ, **self.settings.broker_env()},
                               capture_output=True, text=True, timeout=20)
         return (done.stdout or done.stderr).strip()

@@ -10,7 +10,9 @@ RUN = ROOT / ".run"
 LOGS, PIDS = RUN / "logs", RUN / "pids"
 DATA = ROOT / "data"
 NATS = ROOT / ".tools/nats/bin/nats-server"
-PROVISION = ROOT / "target/release/provision"
+# What `make build` builds: the `lab` profile (see Cargo.toml), not `release`.
+BINARIES = ROOT / "target/lab"
+PROVISION = BINARIES / "provision"
 MONITOR_PORT = 8222
 MONITOR = f"http://127.0.0.1:{MONITOR_PORT}"
 # The NATS users of nats/auth.conf; each one's password is NATS_PASSWORD_<USER>.
@@ -30,7 +32,7 @@ def nats_command():
 
 
 def service(name, port):
-    return {"cmd": [str(ROOT / "target/release" / name)], "port": port,
+    return {"cmd": [str(BINARIES / name)], "port": port,
             "env": {"PORT": str(port), "NATS_URL": "nats://127.0.0.1:4222"}}
 
 
