@@ -3,14 +3,18 @@
 //!
 //! Subjects name the event type and the entity (`moderation.CommentModerated.<id>`), so a
 //! direct get of the last message on a subject answers questions such as "was this comment
-//! already moderated?" with one small request, always up to date. That is how handlers keep
+//! already moderated?" with one small request (any replica may answer; a "none" is asked
+//! again of the stream's leader, see [`last_on_subject`]). That is how handlers keep
 //! their effects single however late a redelivery comes: they look before they publish,
 //! rather than trusting JetStream's two-minute duplicate window alone.
 
 use crate::event::Event;
 use crate::streams::StreamDef;
 use async_nats::connection::State;
-use async_nats::jetstream::{self, stream::DirectGetErrorKind};
+use async_nats::jetstream::{
+    self,
+    stream::{DirectGetErrorKind, LastRawMessageError, LastRawMessageErrorKind},
+};
 use bytes::Bytes;
 
 /// Why a stream could not answer. Each variant keeps the client's own error as its source,
@@ -30,6 +34,18 @@ pub enum LookupError {
         stream: &'static str,
         #[source]
         source: jetstream::stream::DirectGetError,
+    },
+    #[error("cannot read from the leader of the stream {stream}")]
+    Leader {
+        stream: &'static str,
+        #[source]
+        source: LastRawMessageError,
+    },
+    #[error("cannot read from the leader of the stream {stream}")]
+    LeaderBySequence {
+        stream: &'static str,
+        #[source]
+        source: jetstream::stream::RawMessageError,
     },
     #[error("{stream} sequence {sequence} does not hold a valid event")]
     NotAnEvent {
@@ -64,9 +80,23 @@ pub async fn last_on_subject(
         return Err(LookupError::NotConnected);
     }
     let handle = stream_handle(js, stream).await?;
-    match handle.direct_get_last_for_subject(subject).await {
+    match handle.direct_get_last_for_subject(subject.clone()).await {
         Ok(message) => Ok(Some(message.payload)),
-        Err(e) if e.kind() == DirectGetErrorKind::NotFound => Ok(None),
+        // In a cluster any replica answers a direct get, and one that is behind says "not
+        // found" for a message the stream already holds: comments answered 404 for a post
+        // created a moment before, for as long as the replica near it lagged (a benchmark
+        // on three nodes saw it for whole minutes). "None" is a decision — a 404, a
+        // publish — so it is asked again of the stream's leader, which is never behind.
+        Err(e) if e.kind() == DirectGetErrorKind::NotFound => {
+            match handle.get_last_raw_message_by_subject(&subject).await {
+                Ok(message) => Ok(Some(message.payload)),
+                Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(None),
+                Err(source) => Err(LookupError::Leader {
+                    stream: stream.name(),
+                    source,
+                }),
+            }
+        }
         Err(source) => Err(LookupError::Read {
             stream: stream.name(),
             source,
@@ -93,14 +123,26 @@ pub async fn event_at(
     sequence: u64,
 ) -> Result<Event, LookupError> {
     let handle = stream_handle(js, stream).await?;
-    let message = handle
-        .direct_get(sequence)
-        .await
-        .map_err(|source| LookupError::Read {
-            stream: stream.name(),
-            source,
-        })?;
-    Event::from_json(&message.payload).map_err(|source| LookupError::NotAnEvent {
+    let payload = match handle.direct_get(sequence).await {
+        Ok(message) => message.payload,
+        // A replica that is behind has not got it yet (see `last_on_subject`): the leader has.
+        Err(e) if e.kind() == DirectGetErrorKind::NotFound => handle
+            .get_raw_message(sequence)
+            .await
+            .map_err(|source| LookupError::LeaderBySequence {
+                stream: stream.name(),
+                source,
+            })?
+            .payload
+            .into(),
+        Err(source) => {
+            return Err(LookupError::Read {
+                stream: stream.name(),
+                source,
+            })
+        }
+    };
+    Event::from_json(&payload).map_err(|source| LookupError::NotAnEvent {
         stream: stream.name(),
         sequence,
         source,
