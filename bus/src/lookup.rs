@@ -126,15 +126,16 @@ pub async fn event_at(
     let payload = match handle.direct_get(sequence).await {
         Ok(message) => message.payload,
         // A replica that is behind has not got it yet (see `last_on_subject`): the leader has.
-        Err(e) if e.kind() == DirectGetErrorKind::NotFound => handle
-            .get_raw_message(sequence)
-            .await
-            .map_err(|source| LookupError::LeaderBySequence {
-                stream: stream.name(),
-                source,
-            })?
-            .payload
-            .into(),
+        Err(e) if e.kind() == DirectGetErrorKind::NotFound => {
+            handle
+                .get_raw_message(sequence)
+                .await
+                .map_err(|source| LookupError::LeaderBySequence {
+                    stream: stream.name(),
+                    source,
+                })?
+                .payload
+        }
         Err(source) => {
             return Err(LookupError::Read {
                 stream: stream.name(),
