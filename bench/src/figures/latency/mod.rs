@@ -151,21 +151,25 @@ impl Page {
         let body = Bytes::from(format!(r#"{{"content":"{content}"}}"#));
         let sent = Instant::now();
         // Listen while posting: the decision can reach the page before the 201 reaches us.
-        let post_comment = self.comments.post_json(&path, body);
+        // A refusal (a 404 for a post the comments service does not know) ends the wait at
+        // once, rather than showing as a comment never decided.
+        let comments = &mut self.comments;
+        let post_comment = async {
+            let (status, answer) = comments.post_json(&path, body).await?;
+            if status != StatusCode::CREATED {
+                bail!(
+                    "POST {path} answered {status}: {}",
+                    String::from_utf8_lossy(&answer)
+                );
+            }
+            Ok(answer)
+        };
         let decided = wait_for_decision(&mut self.live, &self.post, &self.settled);
-        let (created, decided) =
-            tokio::time::timeout(PATIENCE, async { tokio::join!(post_comment, decided) })
+        let (answer, (decided_id, seen_at)) =
+            tokio::time::timeout(PATIENCE, async { tokio::try_join!(post_comment, decided) })
                 .await
-                .with_context(|| format!("comment {n} was not decided within {PATIENCE:?}"))?;
-        let (status, answer) = created?;
-        let (decided_id, seen_at) = decided?;
+                .with_context(|| format!("comment {n} was not decided within {PATIENCE:?}"))??;
         self.settled.insert(decided_id.clone());
-        if status != StatusCode::CREATED {
-            bail!(
-                "POST {path} answered {status}: {}",
-                String::from_utf8_lossy(&answer)
-            );
-        }
         let comment: Value = serde_json::from_slice(&answer).context("the 201 carried no JSON")?;
         if comment["id"].as_str() != Some(decided_id.as_str()) {
             bail!("the page showed a decision for {decided_id}, not for the comment just posted");
