@@ -3,7 +3,7 @@
 //! moderation instances crashes too: the others take its partitions over. Writes continue after the election; every acknowledged comment is stored,
 //! moderated and shown exactly once, by two query instances that agree.
 
-use crate::helpers::{eventually, statuses, ClusterSystem, Kind};
+use crate::helpers::{eventually, statuses, ClusterSystem, Kind, DEADLINE};
 use bus::StreamDef;
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
@@ -141,15 +141,7 @@ async fn losing_the_stream_leader_under_load_loses_and_duplicates_nothing() {
     // Each acknowledged comment: shown once, approved, by both query instances, alike.
     let total = acknowledged.len();
     for query in [query_a, query_b] {
-        eventually("every acknowledged comment approved", || async {
-            let (_, posts) = system.get(query, "/posts").await;
-            let statuses = statuses(&posts);
-            statuses.len() == total
-                && acknowledged
-                    .iter()
-                    .all(|id| statuses.get(*id).is_some_and(|s| s == "approved"))
-        })
-        .await;
+        every_comment_approved(&system, query, &acknowledged).await;
     }
     let (_, a) = system.get(query_a, "/posts").await;
     let (_, b) = system.get(query_b, "/posts").await;
@@ -179,4 +171,44 @@ async fn losing_the_stream_leader_under_load_loses_and_duplicates_nothing() {
         })
     })
     .await;
+}
+
+/// Waits until `query` shows every acknowledged comment, approved, and nothing else; if it
+/// does not within [`DEADLINE`], fails saying what is missing, what is not approved yet and
+/// what the streams hold, so a failure names where the chain stopped.
+async fn every_comment_approved(
+    system: &ClusterSystem,
+    query: usize,
+    acknowledged: &BTreeSet<&String>,
+) {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let (_, posts) = system.get(query, "/posts").await;
+        let statuses = statuses(&posts);
+        let missing = acknowledged
+            .iter()
+            .filter(|id| !statuses.contains_key(id.as_str()))
+            .count();
+        let mut not_approved: HashMap<&str, usize> = HashMap::new();
+        for id in acknowledged {
+            if let Some(status) = statuses.get(id.as_str()).filter(|s| *s != "approved") {
+                *not_approved.entry(status.as_str()).or_default() += 1;
+            }
+        }
+        let shown = statuses.len();
+        if missing == 0 && not_approved.is_empty() && shown == acknowledged.len() {
+            return;
+        }
+        if Instant::now() > deadline {
+            let comments = system.messages(StreamDef::Comments).await;
+            let decisions = system.messages(StreamDef::Moderation).await;
+            panic!(
+                "query instance {query} after {DEADLINE:?}: of {} acknowledged comments {missing} \
+                 missing, not approved {not_approved:?}, {shown} shown in all; COMMENTS holds \
+                 {comments} messages, MODERATION {decisions}",
+                acknowledged.len()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
