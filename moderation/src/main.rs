@@ -2,6 +2,12 @@ use anyhow::anyhow;
 use moderation::{Application, Settings};
 use std::process::ExitCode;
 
+/// mimalloc rather than the system allocator: a service allocates a little for every
+/// request and every event, from several threads at once, and glibc's malloc spent a
+/// quarter of query's replay in its own bookkeeping and locks (bench/README: Performance).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     bus::telemetry::init_tracing();

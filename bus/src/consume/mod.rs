@@ -40,7 +40,7 @@
 //!   entity still one after another, in stream order.
 
 mod durable;
-mod open;
+pub(crate) mod open;
 mod parallel;
 mod settle;
 mod worker;

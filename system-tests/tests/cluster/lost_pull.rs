@@ -130,3 +130,109 @@ async fn a_pull_lost_with_its_node_is_made_again_within_seconds() {
         sent.elapsed().as_secs_f64()
     );
 }
+
+/// The same for a service following a stream with an ordered consumer (how posts, comments
+/// and query read): the ephemeral consumer lives on one node, and its pull dies with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ordered_reading_whose_node_died_hears_again_within_seconds() {
+    let mut cluster = TestCluster::start(3);
+    cluster.provision();
+    let admin = bus::connect::connect(&cluster.bus_config(bus::auth::ADMIN)).await;
+    let publisher = bus::Publisher::new(admin.clone());
+    let stream = jetstream::new(admin)
+        .get_stream(StreamDef::Comments.name())
+        .await
+        .expect("the stream");
+
+    // Follow through each node in turn until the consumer lands on another node than the
+    // one the client talks to: a client whose own node dies reconnects and starts over at
+    // once, which is not the case under test.
+    for (attempt, url) in cluster.urls().into_iter().enumerate() {
+        let client = bus::connect::connect(&BusConfig::single(url, bus::auth::ADMIN)).await;
+        let reader = format!("lost-follow-{attempt}");
+        let (handled, mut heard) = mpsc::unbounded_channel::<String>();
+        let stop = CancellationToken::new();
+        let following = tokio::spawn({
+            let (reader, stop) = (reader.clone(), stop.clone());
+            async move {
+                let apply = move |event: Event, _| {
+                    if let EventBody::CommentCreated(c) = event.body {
+                        let _ = handled.send(c.content);
+                    }
+                };
+                let progress = bus::progress::Progress::new();
+                bus::follow::follow(
+                    jetstream::new(client),
+                    StreamDef::Comments,
+                    &reader,
+                    progress,
+                    stop,
+                    apply,
+                )
+                .await
+            }
+        });
+        let holder_name = consumer_leader(&stream, &reader).await;
+        let holder = (0..3)
+            .find(|&i| cluster.name(i) == holder_name)
+            .expect("the holder is a node");
+        if holder == attempt {
+            stop.cancel();
+            let _ = following.await;
+            continue;
+        }
+
+        // The holder dies with the consumer and its waiting pull, and comes back.
+        cluster.kill_node(holder);
+        cluster.start_node(holder);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while publisher.publish(&comment("after")).await.is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the cluster never took a write again"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let sent = Instant::now();
+        let heard_again = hear(&mut heard, HEARD_AGAIN_WITHIN).await;
+        stop.cancel();
+        let _ = following.await;
+        assert_eq!(
+            heard_again.as_deref(),
+            Some("after"),
+            "the reading was deaf for {:.1} s after its node came back (bound: {HEARD_AGAIN_WITHIN:?})",
+            sent.elapsed().as_secs_f64()
+        );
+        println!(
+            "heard again {:.1} s after the node came back",
+            sent.elapsed().as_secs_f64()
+        );
+        return;
+    }
+    panic!("the ordered consumer was on the client's own node every time");
+}
+
+/// The node that leads `reader`'s ordered consumer on `stream`, once it exists.
+async fn consumer_leader(stream: &jetstream::stream::Stream, reader: &str) -> String {
+    use futures::TryStreamExt;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let names: Vec<String> = stream
+            .consumer_names()
+            .try_collect()
+            .await
+            .unwrap_or_default();
+        if let Some(name) = names.iter().find(|n| n.starts_with(reader)) {
+            if let Ok(info) = stream.clone().consumer_info(name).await {
+                if let Some(leader) = info.cluster.as_ref().and_then(|c| c.leader.clone()) {
+                    return leader;
+                }
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{reader} never made its consumer"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
