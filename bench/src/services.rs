@@ -122,7 +122,10 @@ impl Running {
             if Instant::now() > deadline {
                 bail!("{} is not ready after {timeout:?}", self.service.name());
             }
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            // Every 20 ms: fine enough for times of seconds (0.5 % of a 4 s replay), and
+            // light enough not to slow what it times (at 5 ms, answering and logging the
+            // 503s took 2.5 % of query's replay).
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
