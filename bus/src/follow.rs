@@ -156,6 +156,9 @@ async fn read<F>(
     let mut replayed: u64 = 0;
     let mut announced = false;
     let mut complained = false;
+    // Where the last reopening for want of messages was (said once per place: if the
+    // stream's last messages were deleted, it ends past anything left to read).
+    let mut stuck_at = None;
     // A replay that got to its end says so (and what it read) and returns.
     let done = |messages: u64| {
         if let Until::Sequence(through) = until {
@@ -217,7 +220,11 @@ async fn read<F>(
                         // Behind, and not one message since the last look: stuck. Open
                         // the stream again after the last applied message.
                         Look::EndsAt(last) if applied == was && applied < until.cap(last) => {
-                            info!(stream, applied, last, "no message for {STREAM_CHECK:?} while behind; reopening the stream");
+                            if stuck_at.replace(applied) != Some(applied) {
+                                info!(stream, applied, last, "no message for {STREAM_CHECK:?} while behind; reopening the stream");
+                            } else {
+                                debug!(stream, applied, last, "still nothing; reopening the stream");
+                            }
                             break;
                         }
                         Look::EndsAt(_) | Look::Unknown => continue,

@@ -207,7 +207,12 @@ async fn read_to_end(js: &jetstream::Context, stream: StreamDef) -> anyhow::Resu
         return Ok(0);
     }
     let reader = handle
-        .create_consumer(consumer::pull::OrderedConfig::default())
+        .create_consumer(consumer::pull::OrderedConfig {
+            // Pulls of 3 s, as query's (`bus::follow`): now and then a pull goes unanswered,
+            // and with the client's 30 s default one read of the baseline took 36 s.
+            max_expires: Duration::from_secs(3),
+            ..Default::default()
+        })
         .await
         .context("creating an ordered consumer")?;
     let mut messages = reader.messages().await.context("reading the stream")?;
