@@ -5,7 +5,7 @@ use web::ServiceSettings;
 
 /// mimalloc rather than the system allocator: a service allocates a little for every
 /// request and every event, from several threads at once, and glibc's malloc spent a
-/// quarter of query's replay in its own bookkeeping and locks (bench/README: Performance).
+/// quarter of query's replay in its own bookkeeping and locks (README: Performance).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
