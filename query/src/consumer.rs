@@ -3,7 +3,7 @@
 //! The same steps as every consumer here, for a projection: decode (in `bus`) → handle: fold
 //! the event into the read model ([`ReadModel::apply`], pure, and it names the post that
 //! changed) → interpret: announce that post to live clients ([`Changes::announce`]) → ack
-//! (in `bus`, batched). A projection cannot fail, so there is nothing to retry.
+//! (in `bus`). A projection cannot fail, so there is nothing to retry.
 //!
 //! The read model lives only in memory, so every start rebuilds it from the whole history,
 //! in two legs per stream (POSTS, COMMENTS and MODERATION):
@@ -43,9 +43,6 @@ use parking_lot::RwLock;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-
-/// How many events one ack confirms during a replay.
-const ACK_EVERY: u64 = 512;
 
 /// How long the consumers of a stopped instance are kept (and show its backlog).
 pub const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
@@ -91,9 +88,9 @@ pub async fn follow_into(
         &js, stream, &name, end, &model, &changes, &progress, &shutdown,
     )
     .await;
-    // The projection cannot fail and is rebuilt on every start anyway: ack in batches.
+    // The projection cannot fail: many events in flight, each acked on its own.
     let mut durable = Durable::new(stream, &name, None)
-        .with_batched_acks(ACK_EVERY)
+        .for_projection()
         .starting_at(end + 1);
     durable.config.inactive_threshold = FORGET_AFTER;
     consume(js, durable, Some(progress), shutdown, |event, delivery| {

@@ -46,9 +46,9 @@ pub struct Durable {
     pub retry: RetryPolicy,
     /// How many entities may be handled at once (1: strictly one message at a time).
     pub concurrency: usize,
-    /// Ack every n-th message (with `AckPolicy::All`, one ack covers all before it); 1:
-    /// ack each one.
-    pub ack_every: u64,
+    /// A projection's consumer (see [`Durable::for_projection`]): its handler is instant
+    /// and never fails, so no in-progress acks while it works.
+    pub projection: bool,
     /// The priority group pulls join, when the server pins one instance at a time (see
     /// [`Durable::with_pinned_group`]).
     pub pinned_group: Option<String>,
@@ -83,7 +83,7 @@ impl Durable {
             config,
             retry,
             concurrency: 1,
-            ack_every: 1,
+            projection: false,
             pinned_group: None,
         }
     }
@@ -108,17 +108,18 @@ impl Durable {
         self
     }
 
-    /// Acks only every `n`-th message, and whenever the consumer has caught up. Because
-    /// JetStream's `AckPolicy::All` lets one ack confirm every message before it, a replay
-    /// of a million events needs a few thousand acks, not a million. Only for consumers that
-    /// handle one message at a time and never fail (query's projection): a nak or term would
-    /// not cover the messages before it.
-    pub fn with_batched_acks(mut self, n: u64) -> Durable {
-        self.config.ack_policy = jetstream::consumer::AckPolicy::All;
-        // Many unacked at once: one ack covers a whole batch (the server default, 1000).
+    /// For a handler that is instant and never fails (query's projection): many messages
+    /// on their way at once (the server's default, 1000 unacked), each acked on its own.
+    ///
+    /// Not `AckPolicy::All` with one ack per batch, though that takes fewer acks: a message
+    /// lost on its way (delivered through a node that died with it) would be confirmed by
+    /// the next message's ack and never come again. That is how a query instance showed a
+    /// comment "pending" for ever in the cluster test that kills the stream leader
+    /// (`node_loss`). With an ack of its own, it comes again after the ack wait.
+    pub fn for_projection(mut self) -> Durable {
         self.config.max_ack_pending = 0;
         self.concurrency = 1;
-        self.ack_every = n.max(1);
+        self.projection = true;
         self
     }
 

@@ -17,7 +17,7 @@ use tracing::info;
 /// deaf for 35 s — a comment that never got moderated in the browser test, under load. At
 /// 3 s it is 8 s at worst, for one small request per consumer every 3 s when idle. (Opening
 /// the stream again at once would be quicker, but it drops the messages the client has
-/// buffered, and query's ack-all consumers would then ack past them: lost.)
+/// buffered: they would come again only after their ack wait.)
 pub(crate) const PULL_EXPIRES: Duration = Duration::from_secs(3);
 /// Idle heartbeats within each pull; missing two makes the worker ask whether the consumer
 /// still exists (see `Worker::is_gone`).

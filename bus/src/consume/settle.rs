@@ -1,7 +1,6 @@
 //! Settling a message: what its handler's [`Outcome`] tells the server.
 //!
-//! - `Done`: ack (or, with batched acks, only at the end of a batch: one ack covers all
-//!   before it).
+//! - `Done`: ack.
 //! - `Retry`: nak with the policy's delay for this attempt; on the last allowed attempt,
 //!   also leave a dead-letter note, since JetStream gives up after it.
 //! - `Reject`: terminate with the reason, and leave a note.
@@ -22,7 +21,6 @@ impl<H> Worker<'_, H> {
         outcome: &Outcome,
         delivery: Delivery,
         ids: Option<EventIds>,
-        batch_ends: bool,
     ) {
         let consumer = self.name;
         let sequence = delivery.stream_sequence;
@@ -30,8 +28,7 @@ impl<H> Worker<'_, H> {
         let event_id = ids.map(|ids| ids.event_id.to_string());
         let correlation_id = ids.map(|ids| ids.correlation_id.to_string());
         let settled = match outcome {
-            Outcome::Done if batch_ends => message.ack().await,
-            Outcome::Done => Ok(()),
+            Outcome::Done => message.ack().await,
             Outcome::Retry { reason } => {
                 let last = delivery.attempt >= self.durable.retry.max_deliver;
                 let delay = self.durable.retry.delay_after(delivery.attempt);

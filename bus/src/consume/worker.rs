@@ -81,7 +81,6 @@ where
             attempt: meta.delivered,
         };
         let pending = meta.pending;
-        let batch_ends = meta.consumer_sequence % self.durable.ack_every == 0 || pending == 0;
         let (outcome, ids) = match Event::from_json(&message.payload) {
             Ok(event) => {
                 let ids = EventIds {
@@ -102,8 +101,7 @@ where
                 (Outcome::Reject { reason }, None)
             }
         };
-        self.settle(&message, &outcome, delivery, ids, batch_ends)
-            .await;
+        self.settle(&message, &outcome, delivery, ids).await;
         if let Some(progress) = self.progress {
             progress.applied(delivery.stream_sequence, pending);
         }
@@ -118,8 +116,8 @@ where
         message: &jetstream::Message,
     ) -> Outcome {
         tokio::pin!(work);
-        // Query's projection (batched acks) never waits: no timer for a million events.
-        if self.durable.ack_every > 1 {
+        // A projection never waits: no timer per event.
+        if self.durable.projection {
             return work.await;
         }
         let period = (self.durable.config.ack_wait / 3).max(Duration::from_millis(50));
