@@ -28,6 +28,20 @@ async fn hear(heard: &mut mpsc::UnboundedReceiver<String>, within: Duration) -> 
         .flatten()
 }
 
+/// Asserts that `who` heard the comment "after", published at `sent`, once its node was back.
+fn assert_heard_again(heard: Option<String>, sent: Instant, who: &str) {
+    assert_eq!(
+        heard.as_deref(),
+        Some("after"),
+        "{who} was deaf for {:.1} s after its node came back (bound: {HEARD_AGAIN_WITHIN:?})",
+        sent.elapsed().as_secs_f64()
+    );
+    println!(
+        "heard again {:.1} s after the node came back",
+        sent.elapsed().as_secs_f64()
+    );
+}
+
 fn comment(text: &str) -> Event {
     let body = EventBody::CommentCreated(CommentCreated {
         id: CommentId::new(),
@@ -119,16 +133,7 @@ async fn a_pull_lost_with_its_node_is_made_again_within_seconds() {
     let second = hear(&mut heard, HEARD_AGAIN_WITHIN).await;
     stop.cancel();
     let _ = consuming.await;
-    assert_eq!(
-        second.as_deref(),
-        Some("after"),
-        "the consumer was deaf for {:.1} s after its node came back (bound: {HEARD_AGAIN_WITHIN:?})",
-        sent.elapsed().as_secs_f64()
-    );
-    println!(
-        "heard again {:.1} s after the node came back",
-        sent.elapsed().as_secs_f64()
-    );
+    assert_heard_again(second, sent, "the consumer");
 }
 
 /// The same for a service following a stream with an ordered consumer (how posts, comments
@@ -197,16 +202,7 @@ async fn an_ordered_reading_whose_node_died_hears_again_within_seconds() {
         let heard_again = hear(&mut heard, HEARD_AGAIN_WITHIN).await;
         stop.cancel();
         let _ = following.await;
-        assert_eq!(
-            heard_again.as_deref(),
-            Some("after"),
-            "the reading was deaf for {:.1} s after its node came back (bound: {HEARD_AGAIN_WITHIN:?})",
-            sent.elapsed().as_secs_f64()
-        );
-        println!(
-            "heard again {:.1} s after the node came back",
-            sent.elapsed().as_secs_f64()
-        );
+        assert_heard_again(heard_again, sent, "the reading");
         return;
     }
     panic!("the ordered consumer was on the client's own node every time");
