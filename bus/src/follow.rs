@@ -22,7 +22,7 @@ use crate::streams::StreamDef;
 use async_nats::jetstream;
 use futures::StreamExt;
 use std::time::Duration;
-use stream::{look_at, open, Look, Until};
+use stream::{look_at, open, place, Look, Until};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
@@ -231,11 +231,10 @@ async fn read<F>(
                 }
                 None => break,
             };
-            let Ok(meta) = message.info() else {
+            let Some((sequence, pending)) = message.reply.as_deref().and_then(place) else {
                 warn!(stream, "a message without JetStream metadata; skipped");
                 continue;
             };
-            let (sequence, pending) = (meta.stream_sequence, meta.pending);
             if let Until::Sequence(end) = until {
                 // Past the end (the messages up to it were deleted meanwhile): not ours.
                 if sequence > end {

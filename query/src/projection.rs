@@ -16,7 +16,8 @@ use bus::{
     CommentCreated, CommentId, CommentStatus, CommentUpdated, Event, EventBody, PostCreated,
     PostId, StreamDef,
 };
-use std::collections::{BTreeMap, HashMap};
+use foldhash::HashMap;
+use std::collections::BTreeMap;
 
 /// What `/posts` answers, from the wire contract. A `CommentView`'s `moderation` is never
 /// set by the fold: the dead letters are joined in when a view is asked for (see

@@ -5,7 +5,7 @@
 use bus::{CommentId, CorrelationId, EventBody, EventId, StreamDef};
 use chrono::{DateTime, Utc};
 use contract::EventType;
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// One event in a comment's history (kept small: there is one per event in the streams, so
 /// a million events keep a million of these). 40 bytes: three fit in 120, the allocator's
@@ -41,6 +41,8 @@ struct History {
 
 #[derive(Debug, Default, PartialEq)]
 pub struct Timelines {
+    /// foldhash rather than std's SipHash (see the workspace's Cargo.toml): the replay
+    /// hashes a comment id for every comment event.
     by_comment: HashMap<CommentId, History>,
 }
 

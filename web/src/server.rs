@@ -5,6 +5,7 @@ use crate::error::ApiError;
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderName;
+use axum::http::StatusCode;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -13,6 +14,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -55,7 +57,21 @@ pub fn with_middleware(router: Router) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyTimeoutLayer::new(READ_TIMEOUT))
         .layer(crate::cors::layer())
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().on_failure(log_failure))
+}
+
+/// A 5xx answer is logged at ERROR — but a 503 only at DEBUG: it is the expected "not now"
+/// of a service still replaying (every `/health` probe until it is ready) or of a broker
+/// outage, whose cause the handler has already logged as a warning. An ERROR line per probe
+/// drowned the real errors in a starting service's log.
+fn log_failure(failure: ServerErrorsFailureClass, latency: Duration, _span: &tracing::Span) {
+    let latency_ms = latency.as_millis() as u64;
+    match failure {
+        ServerErrorsFailureClass::StatusCode(StatusCode::SERVICE_UNAVAILABLE) => {
+            tracing::debug!(latency_ms, "answered 503: not ready or broker unavailable")
+        }
+        failure => tracing::error!(%failure, latency_ms, "response failed"),
+    }
 }
 
 /// Serves `router` on `listener` until `shutdown`, then lets in-flight requests finish.
@@ -107,6 +123,7 @@ mod tests {
     use axum::body::Body;
     use axum::http::{Request, StatusCode};
     use axum::routing::get;
+    use std::sync::{Arc, Mutex};
     use std::time::Instant;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tower::ServiceExt;
@@ -136,6 +153,49 @@ mod tests {
 
     fn get_request(uri: &str) -> Request<Body> {
         Request::get(uri).body(Body::empty()).unwrap_or_default()
+    }
+
+    /// The log lines of answering `status`, at every level.
+    async fn log_of_answering(status: StatusCode) -> String {
+        #[derive(Clone, Default)]
+        struct Lines(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                if let Ok(mut lines) = self.0.lock() {
+                    lines.extend_from_slice(bytes);
+                }
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let _logging = tracing::subscriber::set_default(subscriber);
+        let routes = Router::new().route("/answer", get(move || async move { status }));
+        let request = get_request("/answer");
+        let response = with_middleware(routes).oneshot(request).await;
+        assert_eq!(response.map(|r| r.status()).ok(), Some(status));
+        let text = lines
+            .0
+            .lock()
+            .map(|l| String::from_utf8_lossy(&l).into_owned());
+        text.unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn a_503_is_logged_quietly_and_a_500_as_an_error() {
+        let not_ready = log_of_answering(StatusCode::SERVICE_UNAVAILABLE).await;
+        assert!(not_ready.contains("503"), "{not_ready}");
+        assert!(!not_ready.contains("ERROR"), "{not_ready}");
+        let broken = log_of_answering(StatusCode::INTERNAL_SERVER_ERROR).await;
+        assert!(broken.contains("ERROR"), "{broken}");
     }
 
     #[tokio::test]

@@ -124,21 +124,36 @@ fn cpu_table(results: &Results) -> String {
         "query",
         "bench (load generator)",
     ];
-    let mut lines: Vec<(String, &[CpuShare])> = Vec::new();
+    // Each run with how many requests (or events) it handled per second.
+    let mut lines: Vec<(String, &[CpuShare], f64)> = Vec::new();
     for w in &results.writes {
         let mode = w.mode.label();
-        lines.push((format!("raw publish+ack, {mode}"), &w.cpu.raw));
-        lines.push((format!("create-post, {mode}"), &w.cpu.posts));
-        lines.push((format!("create-comment, {mode}"), &w.cpu.comments));
+        lines.push((
+            format!("raw publish+ack, {mode}"),
+            &w.cpu.raw,
+            w.raw.per_sec,
+        ));
+        lines.push((
+            format!("create-post, {mode}"),
+            &w.cpu.posts,
+            w.posts.per_sec,
+        ));
+        lines.push((
+            format!("create-comment, {mode}"),
+            &w.cpu.comments,
+            w.comments.per_sec,
+        ));
     }
     for r in &results.replay {
         lines.push((
             format!("bare consumer, {} events", count(r.events as f64)),
             &r.bare_cpu,
+            r.bare_events_per_sec,
         ));
         lines.push((
             format!("query replay, {} events", count(r.events as f64)),
             &r.cpu,
+            r.events_per_sec,
         ));
     }
     if lines.is_empty() {
@@ -146,10 +161,24 @@ fn cpu_table(results: &Results) -> String {
     }
     let mut out =
         String::from("\n## Where the CPU went\n\nCores each process kept busy during the run (of ");
-    let _ = writeln!(out, "{}; medians across the runs).\n", results.cores);
-    let _ = writeln!(out, "| run | {} | total |", COLUMNS.join(" | "));
-    let _ = writeln!(out, "| --- |{} --- |", " ---: |".repeat(COLUMNS.len()));
-    for (run, shares) in lines {
+    let _ = writeln!(
+        out,
+        "{}; medians across the runs), and the CPU time all of them spent per request (per \
+         event for a replay): the machine's cores divided by it are the most it could serve \
+         with every core busy.\n",
+        results.cores
+    );
+    let _ = writeln!(
+        out,
+        "| run | {} | total | CPU per request |",
+        COLUMNS.join(" | ")
+    );
+    let _ = writeln!(
+        out,
+        "| --- |{} --- | ---: |",
+        " ---: |".repeat(COLUMNS.len())
+    );
+    for (run, shares, per_sec) in lines {
         // A cluster's nodes (`nats-1` …) add up in the nats-server column.
         let cell = |name: &str| {
             let of_column = |s: &&CpuShare| {
@@ -163,7 +192,15 @@ fn cpu_table(results: &Results) -> String {
         };
         let total: f64 = shares.iter().map(|s| s.cores).sum();
         let cells: Vec<String> = COLUMNS.iter().map(|c| cell(c)).collect();
-        let _ = writeln!(out, "| {run} | {} | {total:.2} |", cells.join(" | "));
+        let per_request = match per_sec > 0.0 {
+            true => format!("{:.0} µs", total / per_sec * 1e6),
+            false => "—".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| {run} | {} | {total:.2} | {per_request} |",
+            cells.join(" | ")
+        );
     }
     out
 }

@@ -114,3 +114,45 @@ fn random_suffix() -> String {
     id.truncate(8);
     id
 }
+
+/// A delivered message's place: its stream sequence, and how many messages follow it.
+///
+/// The client's `Message::info` reads the same from the reply subject, but also turns the
+/// timestamp into a date and checks every token; the ordered consumer has done that once
+/// already for each message, and doing it again took about 4 % of a replay. The subject,
+/// as JetStream writes it (ADR-15), after `$JS.ACK.`:
+/// `<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>`, or, in
+/// the newer form, the same after `<domain>.<account hash>.` with more tokens after it.
+pub(super) fn place(reply: &str) -> Option<(u64, u64)> {
+    let tokens = reply.strip_prefix("$JS.ACK.")?;
+    let count = tokens.split('.').count();
+    let first = match count {
+        7 => 0,
+        9.. => 2,
+        _ => return None,
+    };
+    let mut numbers = tokens.split('.').skip(first + 3);
+    let stream_sequence = numbers.next()?.parse().ok()?;
+    let pending = numbers.nth(2)?.parse().ok()?;
+    Some((stream_sequence, pending))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_place_is_read_from_either_form_of_reply_subject() {
+        assert_eq!(
+            place("$JS.ACK.COMMENTS.reader.1.42.7.1764841200000000000.958"),
+            Some((42, 958))
+        );
+        assert_eq!(
+            place("$JS.ACK.hub.ACCHASH.COMMENTS.reader.1.42.7.1764841200000000000.0.token"),
+            Some((42, 0))
+        );
+        assert_eq!(place("$JS.ACK.COMMENTS.reader.1.x.7.1.0"), None);
+        assert_eq!(place("_INBOX.abc"), None);
+        assert_eq!(place("$JS.ACK.too.short"), None);
+    }
+}
