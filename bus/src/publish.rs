@@ -11,6 +11,7 @@ use async_nats::connection::State;
 use async_nats::jetstream::{self, message::PublishMessage};
 use async_nats::Client;
 use std::future::IntoFuture;
+use std::sync::Arc;
 use std::time::Duration;
 use tracing::debug;
 
@@ -58,8 +59,14 @@ pub struct Published {
     pub duplicate: bool,
 }
 
+/// A service's way to publish events. Cheap to clone (one shared pointer): every request
+/// clones its service's state, and cloning the client itself (several shared pointers and a
+/// channel sender, twice with the JetStream context) was 8 % of the posts service's CPU.
 #[derive(Clone, Debug)]
-pub struct Publisher {
+pub struct Publisher(Arc<Connection>);
+
+#[derive(Debug)]
+struct Connection {
     client: Client,
     js: jetstream::Context,
 }
@@ -69,20 +76,20 @@ impl Publisher {
         let js = jetstream::ContextBuilder::new()
             .timeout(ACK_TIMEOUT)
             .build(client.clone());
-        Publisher { client, js }
+        Publisher(Arc::new(Connection { client, js }))
     }
 
     /// Whether the client is connected to nats-server right now (for `/health`).
     pub fn is_connected(&self) -> bool {
-        self.client.connection_state() == State::Connected
+        self.0.client.connection_state() == State::Connected
     }
 
     pub fn client(&self) -> Client {
-        self.client.clone()
+        self.0.client.clone()
     }
 
     pub fn jetstream(&self) -> &jetstream::Context {
-        &self.js
+        &self.0.js
     }
 
     /// Publishes `event` and answers the event the stream holds under its id: `event`
@@ -96,7 +103,7 @@ impl Publisher {
         }
         let stream = event.body.stream();
         // A duplicate's PubAck names the sequence of the event stored under the same id.
-        crate::lookup::event_at(&self.js, stream, stored.sequence)
+        crate::lookup::event_at(&self.0.js, stream, stored.sequence)
             .await
             .map_err(PublishError::EarlierAttemptUnreadable)
     }
@@ -106,7 +113,7 @@ impl Publisher {
         // While disconnected, the client would queue the message and send it after a
         // reconnect — after we had already told the user 503. Refuse up front instead, so
         // a 503 means "nothing was written".
-        if self.client.connection_state() != State::Connected {
+        if self.0.client.connection_state() != State::Connected {
             return Err(PublishError::NotConnected);
         }
         let subject = event.body.subject();
@@ -114,6 +121,7 @@ impl Publisher {
             .payload(event.to_json().into())
             .message_id(event.id.to_string());
         let ack = self
+            .0
             .js
             .send_publish(subject.clone(), message)
             .await

@@ -7,23 +7,23 @@
 //! could still be missing. Posts are never deleted, so a post found once is remembered and
 //! not asked about again.
 
-use async_nats::jetstream;
 use bus::lookup::{last_event, last_on_subject, LookupError};
-use bus::{CommentId, Event, PostId, StreamDef};
+use bus::{CommentId, Event, PostId, Publisher, StreamDef};
 use parking_lot::RwLock;
 use std::collections::HashSet;
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct Lookup {
-    js: jetstream::Context,
+    /// Its JetStream context (the publisher's: shared, so cloning a lookup is cheap).
+    publisher: Publisher,
     known_posts: Arc<RwLock<HashSet<PostId>>>,
 }
 
 impl Lookup {
-    pub fn new(js: jetstream::Context) -> Lookup {
+    pub fn new(publisher: Publisher) -> Lookup {
         Lookup {
-            js,
+            publisher,
             known_posts: Arc::default(),
         }
     }
@@ -33,7 +33,7 @@ impl Lookup {
             return Ok(true);
         }
         let subject = StreamDef::Posts.subject("PostCreated", &post.to_string());
-        let found = last_on_subject(&self.js, StreamDef::Posts, subject)
+        let found = last_on_subject(self.publisher.jetstream(), StreamDef::Posts, subject)
             .await?
             .is_some();
         if found {
@@ -45,7 +45,7 @@ impl Lookup {
     /// The comment's `CommentCreated` event, if the stream holds one.
     pub async fn comment_created(&self, comment: CommentId) -> Result<Option<Event>, LookupError> {
         last_event(
-            &self.js,
+            self.publisher.jetstream(),
             StreamDef::Comments,
             "CommentCreated",
             &comment.to_string(),
@@ -56,7 +56,7 @@ impl Lookup {
     /// The comment's latest `CommentUpdated` event, if it has been updated at all.
     pub async fn latest_update(&self, comment: CommentId) -> Result<Option<Event>, LookupError> {
         last_event(
-            &self.js,
+            self.publisher.jetstream(),
             StreamDef::Comments,
             "CommentUpdated",
             &comment.to_string(),

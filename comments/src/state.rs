@@ -25,7 +25,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(publisher: Publisher) -> AppState {
         AppState {
-            lookup: Lookup::new(publisher.jetstream().clone()),
+            lookup: Lookup::new(publisher.clone()),
             publisher,
             comments: Arc::new(RwLock::new(Comments::default())),
             progress: Progress::new(),
