@@ -74,11 +74,23 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
                 Field::Specversion => specversion = Some(map.next_value()?),
                 Field::Id => id = Some(map.next_value()?),
                 Field::Source => source = Some(map.next_value()?),
-                Field::Time => time = Some(map.next_value::<Time>()?.0),
+                Field::Time => {
+                    let parsed = Parsed {
+                        expecting: "an RFC 3339 timestamp",
+                        parse: timestamp,
+                    };
+                    time = Some(map.next_value_seed(parsed)?);
+                }
                 Field::Datacontenttype => datacontenttype = Some(map.next_value()?),
                 Field::Correlationid => correlationid = Some(map.next_value()?),
                 Field::Causationid => causationid = map.next_value()?,
-                Field::Type => event_type = Some(map.next_value::<TypeName>()?.0),
+                Field::Type => {
+                    let parsed = Parsed {
+                        expecting: "an event type name",
+                        parse: type_named,
+                    };
+                    event_type = Some(map.next_value_seed(parsed)?);
+                }
                 Field::Data => {
                     data = match event_type {
                         Some(kind) => Data::Body(map.next_value_seed(BodyOf(kind))?),
@@ -116,49 +128,45 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
     }
 }
 
-/// `type`: one of [`EventType::ALL`], read without allocating.
-struct TypeName(EventType);
+/// A string field turned into its value by `parse` straight from the input, with no
+/// `String` in between; `expecting` names it in errors.
+struct Parsed<F> {
+    expecting: &'static str,
+    parse: F,
+}
 
-impl<'de> Deserialize<'de> for TypeName {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<TypeName, D::Error> {
-        struct NameVisitor;
-        impl Visitor<'_> for NameVisitor {
-            type Value = TypeName;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an event type name")
-            }
-            fn visit_str<E: de::Error>(self, name: &str) -> Result<TypeName, E> {
-                EventType::named(name)
-                    .map(TypeName)
-                    .ok_or_else(|| E::custom(format!("unknown event type {name:?}")))
-            }
-        }
-        deserializer.deserialize_str(NameVisitor)
+impl<'de, T, F: FnOnce(&str) -> Result<T, String>> DeserializeSeed<'de> for Parsed<F> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        deserializer.deserialize_str(self)
     }
+}
+
+impl<T, F: FnOnce(&str) -> Result<T, String>> Visitor<'_> for Parsed<F> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.expecting)
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<T, E> {
+        (self.parse)(text).map_err(E::custom)
+    }
+}
+
+/// `type`: one of [`EventType::ALL`].
+fn type_named(name: &str) -> Result<EventType, String> {
+    EventType::named(name).ok_or_else(|| format!("unknown event type {name:?}"))
 }
 
 /// `time`: an RFC 3339 timestamp, as our services write it, read by chrono's dedicated
 /// RFC 3339 parser (a third of the cost of its general one); anything else chrono's serde
 /// reading accepts is still accepted.
-struct Time(DateTime<Utc>);
-
-impl<'de> Deserialize<'de> for Time {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Time, D::Error> {
-        struct TimeVisitor;
-        impl Visitor<'_> for TimeVisitor {
-            type Value = Time;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an RFC 3339 timestamp")
-            }
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Time, E> {
-                let time = match DateTime::parse_from_rfc3339(text) {
-                    Ok(time) => time.with_timezone(&Utc),
-                    Err(_) => text.parse().map_err(E::custom)?,
-                };
-                Ok(Time(time))
-            }
-        }
-        deserializer.deserialize_str(TimeVisitor)
+fn timestamp(text: &str) -> Result<DateTime<Utc>, String> {
+    match DateTime::parse_from_rfc3339(text) {
+        Ok(time) => Ok(time.with_timezone(&Utc)),
+        Err(_) => text.parse().map_err(|e: chrono::ParseError| e.to_string()),
     }
 }
 
